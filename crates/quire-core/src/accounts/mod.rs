@@ -1,0 +1,11 @@
+//! Users, accounts and sessions: sign-up, login, tokens, the gates, and operators.
+
+pub mod email;
+pub mod gates;
+pub mod operators;
+pub mod password;
+pub mod principal;
+pub mod register;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;

@@ -1,0 +1,7 @@
+//! Plans, payment methods, payments and (later) the subscription lifecycle.
+
+pub mod catalogue;
+pub mod payment_methods;
+pub mod payments;
+pub mod plans;
+pub mod reference;

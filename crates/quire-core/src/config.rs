@@ -1,0 +1,233 @@
+//! Typed settings: defaults, then `quire.toml`, then `QUIRE_*` environment variables.
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::Path;
+
+/// Where settings come from when `QUIRE_CONFIG` does not name another file.
+pub const DEFAULT_CONFIG_FILE: &str = "quire.toml";
+/// The embedded default: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://quire.db?mode=rwc";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `sqlite://…` (default: `quire.db` in the working directory) or `postgres://…`.
+    pub database_url: String,
+    /// Address `quire serve` listens on.
+    pub bind: String,
+    /// HS256 signing key. Unset: one is generated once and kept in the database.
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl_seconds: u64,
+    pub refresh_token_ttl_seconds: u64,
+    /// Largest database pool per process.
+    pub database_max_connections: u32,
+    /// `pretty` (default) or `json`.
+    pub log_format: LogFormat,
+    pub ai_provider: AiProvider,
+    pub ai_base_url: Option<String>,
+    pub ai_api_key: Option<SecretString>,
+    pub ai_model: Option<String>,
+    /// Unset: the Stripe webhook answers 503.
+    pub stripe_webhook_secret: Option<SecretString>,
+    pub login_throttle: LoginThrottleSettings,
+    pub bank_transfer: BankTransferSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            jwt_secret: None,
+            access_token_ttl_seconds: 15 * 60,
+            refresh_token_ttl_seconds: 14 * 24 * 60 * 60,
+            database_max_connections: 16,
+            log_format: LogFormat::Pretty,
+            ai_provider: AiProvider::Offline,
+            ai_base_url: None,
+            ai_api_key: None,
+            ai_model: None,
+            stripe_webhook_secret: None,
+            login_throttle: LoginThrottleSettings::default(),
+            bank_transfer: BankTransferSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiProvider {
+    /// Built-in provider that needs no model and labels its output as an offline draft.
+    Offline,
+    /// Any OpenAI-compatible chat API at `ai_base_url`.
+    Openai,
+}
+
+/// Failed logins allowed per window before further attempts get 429.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LoginThrottleSettings {
+    pub max_failures_per_email: u32,
+    pub max_failures_per_address: u32,
+    pub window_seconds: u64,
+}
+
+impl Default for LoginThrottleSettings {
+    fn default() -> Self {
+        Self {
+            max_failures_per_email: 5,
+            max_failures_per_address: 30,
+            window_seconds: 15 * 60,
+        }
+    }
+}
+
+/// The operator's bank account that tenants pay into.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct BankTransferSettings {
+    pub beneficiary: String,
+    pub bank_name: String,
+    pub iban: String,
+    pub bic: String,
+    /// Shown with the details; `{reference}` is replaced by the payment's reference.
+    pub instructions: String,
+}
+
+impl Default for BankTransferSettings {
+    /// Example details, so a fresh install shows the whole flow; `quire serve` warns until
+    /// an operator sets real ones.
+    fn default() -> Self {
+        Self {
+            beneficiary: "Quire Example Ltd".to_owned(),
+            bank_name: "Example Bank".to_owned(),
+            iban: "GB33BUKB20201555555555".to_owned(),
+            bic: "BUKBGB22".to_owned(),
+            instructions: "Pay the amount by bank transfer and write the reference {reference} \
+                           in the payment description. Your account opens as soon as we have \
+                           matched the transfer, usually within one business day."
+                .to_owned(),
+        }
+    }
+}
+
+impl BankTransferSettings {
+    pub fn is_example(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads `QUIRE_CONFIG` (or `quire.toml` when present) and the `QUIRE_*` variables.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("QUIRE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        Self::from_figment(
+            Figment::new()
+                .merge(Toml::file(Path::new(&file)))
+                .merge(Env::prefixed("QUIRE_").split("__")),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database_url must start with sqlite: or postgres://".into(),
+            ));
+        }
+        if self.access_token_ttl_seconds == 0 || self.refresh_token_ttl_seconds == 0 {
+            return Err(ConfigError("token lifetimes must be above zero".into()));
+        }
+        if self.ai_provider == AiProvider::Openai
+            && (self.ai_base_url.is_none() || self.ai_model.is_none())
+        {
+            return Err(ConfigError(
+                "ai_provider = \"openai\" needs ai_base_url and ai_model".into(),
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError("database_max_connections must be above zero".into()));
+        }
+        Ok(())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        !self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_use_sqlite_in_the_working_directory() {
+        let settings = Settings::from_figment(Figment::new()).expect("defaults are valid");
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(settings.access_token_ttl_seconds, 900);
+        assert!(!settings.is_postgres());
+    }
+
+    #[test]
+    fn nested_values_and_secrets_are_read() {
+        let figment = Figment::new()
+            .merge(Serialized::default("jwt_secret", "s3cret-value"))
+            .merge(Serialized::default("login_throttle.window_seconds", 60));
+        let settings = Settings::from_figment(figment).expect("valid");
+        assert_eq!(settings.login_throttle.window_seconds, 60);
+        let secret = settings.jwt_secret.as_ref().expect("set");
+        assert_eq!(secret.expose_secret(), "s3cret-value");
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let figment = Figment::new()
+            .merge(Serialized::default("jwt_secret", "s3cret-value"))
+            .merge(Serialized::default("ai_api_key", "sk-live-key"));
+        let settings = Settings::from_figment(figment).expect("valid");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("s3cret-value"));
+        assert!(!printed.contains("sk-live-key"));
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let figment = Figment::new().merge(Serialized::default("database_url", "mysql://x"));
+        assert!(Settings::from_figment(figment).is_err());
+    }
+
+    #[test]
+    fn openai_without_a_model_is_refused() {
+        let figment = Figment::new().merge(Serialized::default("ai_provider", "openai"));
+        assert!(Settings::from_figment(figment).is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! Credits: the ledger (the one place a balance moves) and, later, reservations and pricing.
+
+pub mod ledger;

@@ -1,0 +1,71 @@
+//! The closed sets of values Quire stores as strings (statuses, cycles, policies, kinds).
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize,
+            Deserialize, ToSchema,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+    };
+}
+
+string_enum!(
+    /// How often a plan bills.
+    BillingCycle { Monthly, Annual }
+);
+string_enum!(
+    /// What a renewal does to the balance: set it to the plan amount, or add the plan amount.
+    CreditPolicy { Reset, Add }
+);
+string_enum!(
+    /// The tenant account's standing; drives the login and request gates.
+    AccountStatus { Trial, Active, PendingPayment, PastDue, Suspended, Cancelled }
+);
+string_enum!(
+    /// Why an account is suspended: the billing job (`non_payment`) or an operator.
+    SuspensionReason { NonPayment, Operator }
+);
+string_enum!(
+    /// How a payment is made. Only `bank_transfer` is live; the others are coming soon.
+    PaymentMethod { BankTransfer, Stripe, Paypal }
+);
+string_enum!(
+    /// The subscription's state.
+    SubscriptionStatus { PendingPayment, Trialing, Active, PastDue, Canceled }
+);
+string_enum!(
+    /// A payment's state.
+    PaymentStatus { Pending, Paid, Failed, Void }
+);
+string_enum!(
+    /// A user's role: members of an account, or a platform operator.
+    UserRole { Owner, Admin, Editor, Viewer, Operator }
+);
+string_enum!(
+    /// Why a ledger row moved credits.
+    CreditKind { SignupGrant, RenewalGrant, MonthlyGrant, Usage, Reservation, Refund, Adjustment }
+);
+
+impl PaymentMethod {
+    /// Whether payments can be taken with this method today.
+    pub fn is_live(self) -> bool {
+        matches!(self, PaymentMethod::BankTransfer)
+    }
+
+    /// The name shown to people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            PaymentMethod::BankTransfer => "Bank transfer",
+            PaymentMethod::Stripe => "Card (Stripe)",
+            PaymentMethod::Paypal => "PayPal",
+        }
+    }
+}

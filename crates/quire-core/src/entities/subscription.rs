@@ -1,0 +1,28 @@
+//! An account's subscription to a plan, with its current period.
+
+use super::enums::{PaymentMethod, SubscriptionStatus};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "subscriptions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub account_id: i64,
+    pub plan_id: i64,
+    pub status: SubscriptionStatus,
+    pub payment_method: PaymentMethod,
+    pub current_period_start: Option<DateTimeUtc>,
+    pub current_period_end: Option<DateTimeUtc>,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    pub external_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,99 @@
+//! The domain error every service returns, and the field-error collection for bad input.
+
+use crate::billing::payments::PaymentInstructions;
+use sea_orm::DbErr;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Field name → messages, for input that cannot be accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ValidationErrors(BTreeMap<String, Vec<String>>);
+
+impl ValidationErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn fields(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.0
+    }
+
+    /// `Ok(())` when nothing was added, else the collected errors.
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self))
+        }
+    }
+}
+
+/// Why a user may not enter the app (at login and on every authenticated request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// The user was deactivated.
+    UserInactive,
+    /// A member user without an account.
+    AccountNotConfigured,
+    /// No plan, an inactive plan, a cancelled account or a suspension for non-payment.
+    SubscriptionRequired,
+    /// Waiting for the first bank transfer; carries what to pay and how.
+    PaymentPending(Option<Box<PaymentInstructions>>),
+    /// Suspended by an operator.
+    AccountSuspended,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input")]
+    Validation(ValidationErrors),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A missing, malformed, expired or revoked token.
+    #[error("not authenticated: {0}")]
+    Unauthenticated(&'static str),
+    #[error("too many attempts")]
+    Throttled { retry_after_secs: u64 },
+    #[error("gate: {0:?}")]
+    Gate(Gate),
+    #[error("operators only")]
+    StaffOnly,
+    #[error("members only")]
+    MembersOnly,
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Whether the database could not be reached (as opposed to refusing a statement).
+    pub fn is_database_unavailable(&self) -> bool {
+        matches!(self, Error::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)))
+    }
+}
+
+impl From<Gate> for Error {
+    fn from(gate: Gate) -> Self {
+        Error::Gate(gate)
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(err: tokio::task::JoinError) -> Self {
+        Error::Internal(format!("blocking task failed: {err}"))
+    }
+}

@@ -1,0 +1,13 @@
+//! Quire's domain and services: accounts, billing and credits over SQLite or PostgreSQL. No HTTP.
+
+pub mod accounts;
+pub mod billing;
+pub mod config;
+pub mod credits;
+pub mod db;
+pub mod entities;
+mod error;
+mod quire;
+
+pub use error::{Error, Gate, ValidationErrors};
+pub use quire::Quire;

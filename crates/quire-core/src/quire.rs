@@ -1,0 +1,61 @@
+//! `Quire`: the services' shared context (database, settings, keys, throttle), opened once.
+
+use crate::{
+    accounts::{password, throttle::LoginThrottle, tokens::TokenKeys},
+    billing::catalogue,
+    config::Settings,
+    db::{self, Db},
+};
+
+pub struct Quire {
+    pub db: Db,
+    pub settings: Settings,
+    pub keys: TokenKeys,
+    pub login_throttle: LoginThrottle,
+    /// Verified against when the email is unknown, so both failures take the same time.
+    pub(crate) dummy_password_hash: String,
+}
+
+impl std::fmt::Debug for Quire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Quire")
+            .field("settings", &self.settings)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("signing key: {0}")]
+    Keys(#[from] crate::accounts::tokens::KeyError),
+    #[error("preparing the password hasher: {0}")]
+    Hasher(String),
+}
+
+impl Quire {
+    /// Connects, applies migrations, seeds the default catalogue on an empty database and
+    /// loads (or generates once) the signing key.
+    pub async fn open(settings: Settings) -> Result<Self, OpenError> {
+        let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        db::migrate(&db).await?;
+        if catalogue::seed_if_empty(&db).await? {
+            tracing::info!("seeded the default plan catalogue");
+        }
+        let keys = TokenKeys::load(&settings, &db).await?;
+        let dummy_password_hash =
+            tokio::task::spawn_blocking(|| password::hash("timing-equaliser-not-a-password"))
+                .await
+                .map_err(|e| OpenError::Hasher(e.to_string()))?
+                .map_err(|e| OpenError::Hasher(e.to_string()))?;
+        Ok(Self {
+            login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
+            db,
+            settings,
+            keys,
+            dummy_password_hash,
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! The HTTP error: every failure answers `{"detail", "code"}` (plus field errors) with its status.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use quire_core::{Error, Gate, ValidationErrors, billing::payments::PaymentInstructions};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong and what to do, in words.
+    pub detail: String,
+    /// A stable machine-readable code.
+    pub code: String,
+    /// For `payment_pending`: the transfer to make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentInstructions>,
+    /// For `throttled`: seconds to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// For `invalid`: field name → messages.
+    #[serde(flatten)]
+    #[schema(additional_properties, value_type = Object)]
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                detail: detail.into(),
+                code: code.to_owned(),
+                payment: None,
+                retry_after: None,
+                fields: BTreeMap::new(),
+            },
+        }
+    }
+
+    pub fn invalid(errors: ValidationErrors) -> Self {
+        let mut error = Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Some fields are not valid; see the messages for each field.",
+        );
+        error.body.fields = errors.fields().clone();
+        error
+    }
+
+    pub fn not_authenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "not_authenticated",
+            "Authentication credentials were not provided.",
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+fn gate_error(gate: Gate) -> ApiError {
+    match gate {
+        Gate::UserInactive => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "user_inactive",
+            "This user has been deactivated. Ask your account owner or support.",
+        ),
+        Gate::AccountNotConfigured => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_not_configured",
+            "Account not configured",
+        ),
+        Gate::SubscriptionRequired => ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "subscription_required",
+            "Active subscription required",
+        ),
+        Gate::PaymentPending(instructions) => {
+            let mut error = ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "payment_pending",
+                "Payment pending: your account opens once your bank transfer is confirmed.",
+            );
+            error.body.payment = instructions.map(|i| *i);
+            error
+        }
+        Gate::AccountSuspended => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_suspended",
+            "Account suspended",
+        ),
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        if err.is_database_unavailable() {
+            tracing::error!(error = %err, "database unavailable");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The service is briefly unavailable; try again shortly.",
+            );
+        }
+        match err {
+            Error::Validation(errors) => ApiError::invalid(errors),
+            Error::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+            ),
+            Error::Unauthenticated(code) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                code,
+                match code {
+                    "token_expired" => "Your session token has expired; refresh it or log in.",
+                    "session_revoked" => "This session has ended; log in again.",
+                    "token_reused" => {
+                        "This refresh token was already used, so the session was closed \
+                         to keep your account safe. Log in again."
+                    }
+                    _ => "The token is not valid; log in again.",
+                },
+            ),
+            Error::Throttled { retry_after_secs } => {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    format!(
+                        "Too many failed attempts. Try again in {retry_after_secs} seconds."
+                    ),
+                );
+                error.body.retry_after = Some(retry_after_secs);
+                error
+            }
+            Error::Gate(gate) => gate_error(gate),
+            Error::StaffOnly => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                "Only operators may do this.",
+            ),
+            Error::MembersOnly => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                "Only members of an account may do this.",
+            ),
+            Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::Database(err) => {
+                tracing::error!(error = %err, "database error");
+                internal()
+            }
+            Error::Internal(message) => {
+                tracing::error!(error = %message, "internal error");
+                internal()
+            }
+        }
+    }
+}
+
+fn internal() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side; it has been logged. Try again.",
+    )
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = self.body.retry_after;
+        let mut response = (self.status, Json(self.body)).into_response();
+        let headers = response.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

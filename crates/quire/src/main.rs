@@ -1,0 +1,134 @@
+//! The `quire` command: serve the app, migrate the database, create operators.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use quire_core::{Quire, accounts::operators, config::{LogFormat, Settings}, db};
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "quire", version, about = "AI-assisted SEO content for many tenants")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, seed an empty one, and serve HTTP until interrupted.
+    Serve {
+        /// Address to listen on (default: QUIRE_BIND or 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage operators (staff users who run the platform).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an operator, who logs in through the normal login.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "Operator")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    init_logging(settings.log_format);
+
+    match cli.command {
+        Command::Serve { bind } => serve(settings, bind).await,
+        Command::Migrate => {
+            let db = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&db).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, password, name },
+        } => {
+            let quire = Quire::open(settings).await?;
+            match operators::create(&quire, &email, &password, &name).await {
+                Ok(user) => {
+                    println!("operator {} created (id {})", user.email, user.id);
+                    Ok(())
+                }
+                Err(quire_core::Error::Validation(errors)) => {
+                    for (field, messages) in errors.fields() {
+                        eprintln!("{field}: {}", messages.join(" "));
+                    }
+                    std::process::exit(2);
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+    }
+}
+
+async fn serve(settings: Settings, bind: Option<String>) -> anyhow::Result<()> {
+    let bind = bind.unwrap_or_else(|| settings.bind.clone());
+    if settings.bank_transfer.is_example() {
+        tracing::warn!(
+            "bank transfer details are the example defaults; set [bank_transfer] in quire.toml \
+             before taking real payments"
+        );
+    }
+    tracing::info!(
+        database = if settings.is_postgres() { "postgres" } else { "sqlite" },
+        ai_provider = ?settings.ai_provider,
+        "starting"
+    );
+    let quire = Arc::new(Quire::open(settings).await?);
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let address = listener.local_addr()?;
+    println!("Quire is listening on http://{address}  (API docs: http://{address}/api/docs)");
+    quire_server::serve(listener, quire, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("QUIRE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
