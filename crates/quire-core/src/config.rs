@@ -145,9 +145,7 @@ impl Settings {
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let settings: Settings = figment
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -172,7 +170,9 @@ impl Settings {
             ));
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError("database_max_connections must be above zero".into()));
+            return Err(ConfigError(
+                "database_max_connections must be above zero".into(),
+            ));
         }
         Ok(())
     }

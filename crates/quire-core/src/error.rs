@@ -12,7 +12,10 @@ pub struct ValidationErrors(BTreeMap<String, Vec<String>>);
 
 impl ValidationErrors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -82,7 +85,10 @@ pub enum Error {
 impl Error {
     /// Whether the database could not be reached (as opposed to refusing a statement).
     pub fn is_database_unavailable(&self) -> bool {
-        matches!(self, Error::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)))
+        matches!(
+            self,
+            Error::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        )
     }
 }
 

@@ -140,6 +140,16 @@ enum InstanceSecrets {
     CreatedAt,
 }
 
+/// A new table with `created_at` and `updated_at` (with time zone on PostgreSQL).
+fn table_auto<T: IntoIden + 'static>(name: T) -> TableCreateStatement {
+    Table::create()
+        .table(name)
+        .if_not_exists()
+        .col(timestamp_with_time_zone(Alias::new("created_at")))
+        .col(timestamp_with_time_zone(Alias::new("updated_at")))
+        .take()
+}
+
 fn fk(
     name: &str,
     from: (impl IntoIden, impl IntoIden),
@@ -238,7 +248,13 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        index(manager, "idx_users_account", Users::Table, &[Users::AccountId]).await?;
+        index(
+            manager,
+            "idx_users_account",
+            Users::Table,
+            &[Users::AccountId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -248,8 +264,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Subscriptions::PlanId))
                     .col(string_len(Subscriptions::Status, 20))
                     .col(string_len(Subscriptions::PaymentMethod, 20))
-                    .col(timestamp_with_time_zone_null(Subscriptions::CurrentPeriodStart))
-                    .col(timestamp_with_time_zone_null(Subscriptions::CurrentPeriodEnd))
+                    .col(timestamp_with_time_zone_null(
+                        Subscriptions::CurrentPeriodStart,
+                    ))
+                    .col(timestamp_with_time_zone_null(
+                        Subscriptions::CurrentPeriodEnd,
+                    ))
                     .col(boolean(Subscriptions::CancelAtPeriodEnd).default(false))
                     .col(timestamp_with_time_zone_null(Subscriptions::CanceledAt))
                     .col(timestamp_with_time_zone_null(Subscriptions::EndedAt))
@@ -341,7 +361,9 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(RefreshTokenFamilies::AccountId))
                     .col(string_len(RefreshTokenFamilies::CurrentTokenHash, 64))
                     .col(timestamp_with_time_zone(RefreshTokenFamilies::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(RefreshTokenFamilies::RevokedAt))
+                    .col(timestamp_with_time_zone_null(
+                        RefreshTokenFamilies::RevokedAt,
+                    ))
                     .col(string_len_null(RefreshTokenFamilies::RevokedReason, 32))
                     .foreign_key(&mut fk(
                         "fk_refresh_families_user",

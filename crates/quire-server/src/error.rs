@@ -32,7 +32,7 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    body: Box<ErrorBody>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -41,13 +41,13 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 detail: detail.into(),
                 code: code.to_owned(),
                 payment: None,
                 retry_after: None,
                 fields: BTreeMap::new(),
-            },
+            }),
         }
     }
 
@@ -142,9 +142,7 @@ impl From<Error> for ApiError {
                 let mut error = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "throttled",
-                    format!(
-                        "Too many failed attempts. Try again in {retry_after_secs} seconds."
-                    ),
+                    format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
                 );
                 error.body.retry_after = Some(retry_after_secs);
                 error
@@ -184,7 +182,7 @@ fn internal() -> ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = self.body.retry_after;
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         let headers = response.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

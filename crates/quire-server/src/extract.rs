@@ -7,7 +7,10 @@ use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::BytesRejection},
     http::{StatusCode, header, request::Parts},
 };
-use quire_core::{ValidationErrors, accounts::principal::{self, Principal}};
+use quire_core::{
+    ValidationErrors,
+    accounts::principal::{self, Principal},
+};
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 
@@ -61,18 +64,19 @@ pub(crate) fn body_rejection(rejection: BytesRejection) -> ApiError {
 
 /// Deserialises `bytes`, naming the field at fault when the JSON is well formed but wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so a truncated body is reported as malformed even when its start
+    // already fails to match the expected shape.
+    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("The body is not valid JSON ({err})."),
+        ));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        if !inner.is_data() {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("The body is not valid JSON ({inner})."),
-            );
-        }
-        let message = inner.to_string();
+        let message = err.into_inner().to_string();
         // serde reports a missing field at its parent's path; name the field itself.
         let (field, text) = match message
             .strip_prefix("missing field `")
@@ -127,7 +131,10 @@ pub struct Authenticated(pub Principal);
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
         Ok(Authenticated(
             principal::authenticate(&state.quire, &token).await?,
@@ -174,8 +181,8 @@ mod tests {
 
     #[test]
     fn a_wrong_type_is_named() {
-        let err = parse_json::<Body>(br#"{"email": "a@b.co", "plan_id": "x"}"#)
-            .expect_err("wrong type");
+        let err =
+            parse_json::<Body>(br#"{"email": "a@b.co", "plan_id": "x"}"#).expect_err("wrong type");
         assert!(format!("{err:?}").contains("plan_id"));
     }
 

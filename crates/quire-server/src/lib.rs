@@ -18,10 +18,9 @@ use axum::{
 use quire_core::Quire;
 use state::AppState;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
-use tower::{Layer, ServiceBuilder};
+use tower::{Layer, ServiceBuilder, util::MapRequestLayer};
 use tower_http::{
     compression::CompressionLayer,
-    normalize_path::NormalizePathLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -55,7 +54,10 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         .route("/metrics", get(ops::metrics))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
         .nest("/api", api)
-        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -91,14 +93,33 @@ async fn api_not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.")
 }
 
-/// Serves until `shutdown` resolves. Paths answer with and without a trailing slash.
+/// API paths answer with and without the trailing slash: it is dropped before routing.
+///
+/// tower-http's `NormalizePathLayer` would do this for every path, which sends the docs
+/// page (served at `/api/docs/`) into a redirect loop; so only `/api/v1/…` is trimmed.
+fn trim_api_trailing_slash(mut request: Request) -> Request {
+    let path = request.uri().path();
+    if path.starts_with("/api/v1/") && path.len() > "/api/v1/".len() && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
+/// Serves until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     quire: Arc<Quire>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(quire).map_err(std::io::Error::other)?;
-    let app = NormalizePathLayer::trim_trailing_slash().layer(router);
+    let app = MapRequestLayer::new(trim_api_trailing_slash).layer(router);
     axum::serve(
         listener,
         axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),

@@ -2,12 +2,21 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quire_core::{Quire, accounts::operators, config::{LogFormat, Settings}, db};
+use quire_core::{
+    Quire,
+    accounts::operators,
+    config::{LogFormat, Settings},
+    db,
+};
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "quire", version, about = "AI-assisted SEO content for many tenants")]
+#[command(
+    name = "quire",
+    version,
+    about = "AI-assisted SEO content for many tenants"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,7 +67,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::Create { email, password, name },
+            command:
+                AdminCommand::Create {
+                    email,
+                    password,
+                    name,
+                },
         } => {
             let quire = Quire::open(settings).await?;
             match operators::create(&quire, &email, &password, &name).await {

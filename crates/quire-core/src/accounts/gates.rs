@@ -56,14 +56,15 @@ pub async fn enforce(
     match check(user, account, plan, Utc::now()) {
         Err(Gate::PaymentPending(_)) => {
             let account_id = account.map(|a| a.id).unwrap_or_default();
-            let instructions = payments::oldest_pending(&quire.db, account_id)
-                .await?
-                .map(|payment| {
-                    Box::new(PaymentInstructions::new(
-                        &quire.settings.bank_transfer,
-                        &payment,
-                    ))
-                });
+            let instructions =
+                payments::oldest_pending(&quire.db, account_id)
+                    .await?
+                    .map(|payment| {
+                        Box::new(PaymentInstructions::new(
+                            &quire.settings.bank_transfer,
+                            &payment,
+                        ))
+                    });
             Err(Error::Gate(Gate::PaymentPending(instructions)))
         }
         other => other.map_err(Error::Gate),
@@ -145,7 +146,10 @@ mod tests {
         let now = Utc::now();
         let mut past_due = account(AccountStatus::PastDue);
         past_due.grace_period_ends_at = Some(now + Duration::days(1));
-        assert_eq!(check(&user(), Some(&past_due), Some(&plan(true)), now), Ok(()));
+        assert_eq!(
+            check(&user(), Some(&past_due), Some(&plan(true)), now),
+            Ok(())
+        );
         past_due.grace_period_ends_at = Some(now - Duration::seconds(1));
         assert_eq!(
             check(&user(), Some(&past_due), Some(&plan(true)), now),

@@ -42,7 +42,11 @@ impl Password {
             return Err("This password is too common; choose one that is harder to guess.");
         }
         if email.is_some_and(|email| {
-            lowered == email || email.split('@').next().is_some_and(|local| lowered == local)
+            lowered == email
+                || email
+                    .split('@')
+                    .next()
+                    .is_some_and(|local| lowered == local)
         }) {
             return Err("Do not use your email address as your password.");
         }
@@ -74,8 +78,11 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 
 /// Whether `password` matches the PHC string. CPU-bound: call it on the blocking pool.
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -90,7 +97,13 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        for common in ["password", "Password1", "iloveyou", "QWERTYUIOP", "12345678"] {
+        for common in [
+            "password",
+            "Password1",
+            "iloveyou",
+            "QWERTYUIOP",
+            "12345678",
+        ] {
             assert!(Password::parse(common, None).is_err(), "{common}");
         }
     }

@@ -60,8 +60,12 @@ pub async fn register(quire: &Quire, input: Registration) -> Result<Registered, 
         .await?
         .map_err(|e| Error::Internal(format!("hashing a password: {e}")))?;
 
-    let (user, account, subscription, payment) = match create(quire, &valid, password_hash).await
-    {
+    let Created {
+        user,
+        account,
+        subscription,
+        payment,
+    } = match create(quire, &valid, password_hash).await {
         Err(Error::Database(err)) if db::is_unique_violation(&err) => {
             // Two sign-ups with the same email at the same instant: the second loses here.
             return Err(email_taken());
@@ -124,7 +128,10 @@ async fn validate(quire: &Quire, input: Registration) -> Result<Valid, Error> {
 
     let method = input.payment_method.unwrap_or(PaymentMethod::BankTransfer);
     if !method.is_live() {
-        errors.add("payment_method", payment_methods::coming_soon_message(method));
+        errors.add(
+            "payment_method",
+            payment_methods::coming_soon_message(method),
+        );
     }
 
     let plan = match input.plan_id {
@@ -138,7 +145,10 @@ async fn validate(quire: &Quire, input: Registration) -> Result<Valid, Error> {
                 .await?
                 .filter(|p| p.is_active);
             if plan.is_none() {
-                errors.add("plan_id", "This plan does not exist or is no longer offered.");
+                errors.add(
+                    "plan_id",
+                    "This plan does not exist or is no longer offered.",
+                );
             }
             plan
         }
@@ -151,7 +161,10 @@ async fn validate(quire: &Quire, input: Registration) -> Result<Valid, Error> {
             .await?
             .is_some();
         if taken {
-            errors.add("email", "An account with this email already exists. Log in instead.");
+            errors.add(
+                "email",
+                "An account with this email already exists. Log in instead.",
+            );
         }
     }
 
@@ -168,38 +181,55 @@ async fn validate(quire: &Quire, input: Registration) -> Result<Valid, Error> {
     }
 }
 
-/// Where a new account starts, by SPEC F1's status rule.
-fn starting_state(
-    plan: &plan::Model,
-    now: DateTime<Utc>,
-) -> (AccountStatus, SubscriptionStatus, Option<(DateTime<Utc>, DateTime<Utc>)>) {
+/// Where a new account starts.
+struct StartingState {
+    account: AccountStatus,
+    subscription: SubscriptionStatus,
+    /// `(start, end)` of the first period; none until a paid plan is paid.
+    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// SPEC F1's status rule: free → active; trial → trialing for `trial_days`; else pending payment.
+fn starting_state(plan: &plan::Model, now: DateTime<Utc>) -> StartingState {
     if plan.is_free() {
         let end = now.checked_add_months(Months::new(1)).unwrap_or(now);
-        (AccountStatus::Active, SubscriptionStatus::Active, Some((now, end)))
+        StartingState {
+            account: AccountStatus::Active,
+            subscription: SubscriptionStatus::Active,
+            period: Some((now, end)),
+        }
     } else if plan.trial_days > 0 {
         let end = now + chrono::Duration::days(i64::from(plan.trial_days));
-        (AccountStatus::Trial, SubscriptionStatus::Trialing, Some((now, end)))
+        StartingState {
+            account: AccountStatus::Trial,
+            subscription: SubscriptionStatus::Trialing,
+            period: Some((now, end)),
+        }
     } else {
-        (AccountStatus::PendingPayment, SubscriptionStatus::PendingPayment, None)
+        StartingState {
+            account: AccountStatus::PendingPayment,
+            subscription: SubscriptionStatus::PendingPayment,
+            period: None,
+        }
     }
 }
 
-async fn create(
-    quire: &Quire,
-    valid: &Valid,
-    password_hash: String,
-) -> Result<
-    (
-        user::Model,
-        account::Model,
-        subscription::Model,
-        Option<payment::Model>,
-    ),
-    Error,
-> {
+/// The rows one sign-up writes.
+struct Created {
+    user: user::Model,
+    account: account::Model,
+    subscription: subscription::Model,
+    payment: Option<payment::Model>,
+}
+
+async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<Created, Error> {
     let now = Utc::now();
     let plan = &valid.plan;
-    let (account_status, subscription_status, period) = starting_state(plan, now);
+    let StartingState {
+        account: account_status,
+        subscription: subscription_status,
+        period,
+    } = starting_state(plan, now);
     let txn = quire.db.begin().await?;
 
     let slug = unused_slug(&txn, &valid.account_name).await?;
@@ -291,7 +321,12 @@ async fn create(
         .await?
         .ok_or_else(|| Error::Internal("account vanished during sign-up".into()))?;
     txn.commit().await?;
-    Ok((user, account, subscription, payment))
+    Ok(Created {
+        user,
+        account,
+        subscription,
+        payment,
+    })
 }
 
 /// A URL-safe slug from the account name, with a random suffix when it is taken.

@@ -14,9 +14,7 @@ use crate::{
     entities::{account, plan, refresh_token_family as family, user},
 };
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use std::net::IpAddr;
 
 /// A signed-in session: the token pair and who it belongs to.
@@ -52,9 +50,10 @@ pub async fn login(
         .and_also_related(plan::Entity)
         .one(&quire.db)
         .await?;
-    let phc = found
-        .as_ref()
-        .map_or_else(|| quire.dummy_password_hash.clone(), |(u, _, _)| u.password_hash.clone());
+    let phc = found.as_ref().map_or_else(
+        || quire.dummy_password_hash.clone(),
+        |(u, _, _)| u.password_hash.clone(),
+    );
     let candidate = password_input.to_owned();
     let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &phc)).await?;
 

@@ -95,7 +95,10 @@ impl LoginThrottle {
             self.settings.max_failures_per_email,
         )];
         if let Some(address) = address {
-            keys.push((Key::Address(address), self.settings.max_failures_per_address));
+            keys.push((
+                Key::Address(address),
+                self.settings.max_failures_per_address,
+            ));
         }
         keys
     }
@@ -127,7 +130,9 @@ mod tests {
             assert!(throttle.check("a@example.com", None).is_ok());
             throttle.record_failure("a@example.com", None);
         }
-        let wait = throttle.check("a@example.com", None).expect_err("throttled");
+        let wait = throttle
+            .check("a@example.com", None)
+            .expect_err("throttled");
         assert!((590..=600).contains(&wait), "{wait}");
         assert!(throttle.check("b@example.com", None).is_ok());
     }
@@ -139,7 +144,11 @@ mod tests {
         throttle.record_failure("a@example.com", Some(address));
         throttle.record_failure("b@example.com", Some(address));
         assert!(throttle.check("c@example.com", Some(address)).is_err());
-        assert!(throttle.check("c@example.com", Some([10, 1, 2, 4].into())).is_ok());
+        assert!(
+            throttle
+                .check("c@example.com", Some([10, 1, 2, 4].into()))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -211,7 +211,9 @@ mod tests {
         let signed = keys
             .issue(TokenType::Access, 42, Some(7), "session-1")
             .expect("signs");
-        let claims = keys.verify(&signed.token, TokenType::Access).expect("valid");
+        let claims = keys
+            .verify(&signed.token, TokenType::Access)
+            .expect("valid");
         assert_eq!(claims.user_id, 42);
         assert_eq!(claims.account_id, Some(7));
         assert_eq!(claims.sid, "session-1");
@@ -221,9 +223,7 @@ mod tests {
     #[test]
     fn a_refresh_token_is_not_an_access_token() {
         let keys = keys();
-        let signed = keys
-            .issue(TokenType::Refresh, 1, None, "s")
-            .expect("signs");
+        let signed = keys.issue(TokenType::Refresh, 1, None, "s").expect("signs");
         assert_eq!(
             keys.verify(&signed.token, TokenType::Access),
             Err(TokenError::Invalid)

@@ -20,31 +20,35 @@ pub struct PaymentMethodInfo {
 }
 
 pub fn list(bank: &BankTransferSettings) -> Vec<PaymentMethodInfo> {
-    [PaymentMethod::BankTransfer, PaymentMethod::Stripe, PaymentMethod::Paypal]
-        .into_iter()
-        .map(|method| PaymentMethodInfo {
-            id: method,
-            name: method.display_name(),
-            status: if method.is_live() {
-                MethodStatus::Active
-            } else {
-                MethodStatus::ComingSoon
-            },
-            instructions: match method {
-                PaymentMethod::BankTransfer => format!(
-                    "Transfer to {} at {}, IBAN {}, BIC {}. After you register you get a \
+    [
+        PaymentMethod::BankTransfer,
+        PaymentMethod::Stripe,
+        PaymentMethod::Paypal,
+    ]
+    .into_iter()
+    .map(|method| PaymentMethodInfo {
+        id: method,
+        name: method.display_name(),
+        status: if method.is_live() {
+            MethodStatus::Active
+        } else {
+            MethodStatus::ComingSoon
+        },
+        instructions: match method {
+            PaymentMethod::BankTransfer => format!(
+                "Transfer to {} at {}, IBAN {}, BIC {}. After you register you get a \
                      payment reference to write on the transfer; your account opens once the \
                      transfer is confirmed.",
-                    bank.beneficiary, bank.bank_name, bank.iban, bank.bic
-                ),
-                _ => format!(
-                    "{} is coming soon; no payment can be made with it yet. Choose bank \
+                bank.beneficiary, bank.bank_name, bank.iban, bank.bic
+            ),
+            _ => format!(
+                "{} is coming soon; no payment can be made with it yet. Choose bank \
                      transfer.",
-                    method.display_name()
-                ),
-            },
-        })
-        .collect()
+                method.display_name()
+            ),
+        },
+    })
+    .collect()
 }
 
 /// The message for choosing a method that does not take payments yet.

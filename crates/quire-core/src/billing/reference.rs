@@ -91,7 +91,14 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for bad in ["", "QR", "QR-", "XX-0000-0000-0", "QR-0000-0000-00", "QR-ÄÄÄÄ-0000-0"] {
+        for bad in [
+            "",
+            "QR",
+            "QR-",
+            "XX-0000-0000-0",
+            "QR-0000-0000-00",
+            "QR-ÄÄÄÄ-0000-0",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

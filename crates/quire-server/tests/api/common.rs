@@ -1,0 +1,316 @@
+//! The test harness: the real app on port 0 with its own fresh database (a temp SQLite file,
+//! or a new PostgreSQL database dropped afterwards), plus helpers to drive it.
+
+use quire_core::{Quire, config::Settings, db::Db};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn name(backend: Backend)` once per backend, as
+/// `sqlite::name` and `postgres::name`. PostgreSQL runs when `QUIRE_TEST_POSTGRES_URL` is set.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::common::postgres_url().is_some() {
+                        super::$name($crate::common::Backend::Postgres).await;
+                    } else {
+                        eprintln!("skipped: QUIRE_TEST_POSTGRES_URL is not set");
+                    }
+                }
+            )*
+        }
+    };
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("QUIRE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// Where a test's database lives, and how to get rid of it.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("quire.db").display()
+                );
+                Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_url().expect("QUIRE_TEST_POSTGRES_URL");
+                let name = format!("quire_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = admin_connection(&admin).await;
+                sqlx::Executor::execute(
+                    &mut conn,
+                    sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+                )
+                .await
+                .expect("create test database");
+                Self {
+                    url: with_database(&admin, &name),
+                    _dir: None,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+async fn admin_connection(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to QUIRE_TEST_POSTGRES_URL")
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(query) => format!("{prefix}/{name}?{query}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        let Some(admin) = postgres_url() else { return };
+        // Drop runs outside async; a short-lived runtime on its own thread drops the database.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut conn = admin_connection(&admin).await;
+                let _ = sqlx::Executor::execute(
+                    &mut conn,
+                    sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+                )
+                .await;
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub quire: Arc<Quire>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pub database: Arc<TestDatabase>,
+}
+
+/// Settings for tests: the given database, a generous login throttle unless a test says
+/// otherwise.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings {
+        database_url: database_url.to_owned(),
+        database_max_connections: 5,
+        ..Settings::default()
+    };
+    settings.login_throttle.max_failures_per_email = 1_000;
+    settings.login_throttle.max_failures_per_address = 1_000;
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
+        let database = Arc::new(TestDatabase::create(backend).await);
+        Self::spawn_on(database, configure).await
+    }
+
+    /// Starts an app on an existing test database (for restarts).
+    pub async fn spawn_on(
+        database: Arc<TestDatabase>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings(&database.url);
+        configure(&mut settings);
+        let quire = Arc::new(Quire::open(settings).await.expect("open quire"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, rx) = oneshot::channel();
+        let server = tokio::spawn(quire_server::serve(listener, quire.clone(), async {
+            let _ = rx.await;
+        }));
+        let app = Self {
+            base,
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            quire,
+            shutdown: Some(tx),
+            server: Some(server),
+            database,
+        };
+        app.wait_until_ready().await;
+        app
+    }
+
+    async fn wait_until_ready(&self) {
+        for _ in 0..500 {
+            if let Ok(response) = self.client.get(self.url("/readyz")).send().await {
+                if response.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the app did not become ready");
+    }
+
+    /// Stops the server and closes its pool, keeping the database for another app.
+    pub async fn stop(mut self) -> Arc<TestDatabase> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.database.clone()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.quire.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// The id of the active plan with this slug (from the seeded catalogue).
+    pub async fn plan_id(&self, slug: &str) -> i64 {
+        let plans: Value = self
+            .get("/api/v1/auth/plans/", None)
+            .await
+            .json()
+            .await
+            .expect("json");
+        plans
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|p| p["slug"] == slug)
+            .and_then(|p| p["id"].as_i64())
+            .unwrap_or_else(|| panic!("no plan {slug}"))
+    }
+
+    /// Registers on the plan with this slug; panics unless it answers 201.
+    pub async fn register(&self, email: &str, plan_slug: &str) -> Value {
+        let plan_id = self.plan_id(plan_slug).await;
+        let response = self
+            .post(
+                "/api/v1/auth/register/",
+                &json!({
+                    "email": email,
+                    "password": PASSWORD,
+                    "name": "Test Owner",
+                    "account_name": format!("{email} account"),
+                    "plan_id": plan_id,
+                    "payment_method": "bank_transfer",
+                }),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("json")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login/",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Registers on the free plan and logs in; returns the login body.
+    pub async fn signed_in_free_member(&self, email: &str) -> Value {
+        self.register(email, "free").await;
+        let response = self.login(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("json")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A password that meets the rule.
+pub const PASSWORD: &str = "quiet-harbour-lantern-42";
+
+/// Reads the JSON body.
+pub async fn body(response: Response) -> Value {
+    response.json().await.expect("json body")
+}

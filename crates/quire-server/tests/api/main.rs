@@ -1,0 +1,6 @@
+//! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
+
+mod common;
+mod f1_signup;
+mod f2_login;
+mod http;
