@@ -97,9 +97,3 @@ impl From<Gate> for Error {
         Error::Gate(gate)
     }
 }
-
-impl From<tokio::task::JoinError> for Error {
-    fn from(err: tokio::task::JoinError) -> Self {
-        Error::Internal(format!("blocking task failed: {err}"))
-    }
-}

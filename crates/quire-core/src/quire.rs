@@ -1,7 +1,7 @@
 //! `Quire`: the services' shared context (database, settings, keys, throttle), opened once.
 
 use crate::{
-    accounts::{password, throttle::LoginThrottle, tokens::TokenKeys},
+    accounts::{hashing::HashingPool, throttle::LoginThrottle, tokens::TokenKeys},
     billing::catalogue,
     config::Settings,
     db::{self, Db},
@@ -12,6 +12,7 @@ pub struct Quire {
     pub settings: Settings,
     pub keys: TokenKeys,
     pub login_throttle: LoginThrottle,
+    pub hashing: HashingPool,
     /// Verified against when the email is unknown, so both failures take the same time.
     pub(crate) dummy_password_hash: String,
 }
@@ -45,12 +46,13 @@ impl Quire {
             tracing::info!("seeded the default plan catalogue");
         }
         let keys = TokenKeys::load(&settings, &db).await?;
-        let dummy_password_hash =
-            tokio::task::spawn_blocking(|| password::hash("timing-equaliser-not-a-password"))
-                .await
-                .map_err(|e| OpenError::Hasher(e.to_string()))?
-                .map_err(|e| OpenError::Hasher(e.to_string()))?;
+        let hashing = HashingPool::new().map_err(|e| OpenError::Hasher(e.to_string()))?;
+        let dummy_password_hash = hashing
+            .hash("timing-equaliser-not-a-password".to_owned())
+            .await
+            .map_err(|e| OpenError::Hasher(e.to_string()))?;
         Ok(Self {
+            hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
             db,
             settings,

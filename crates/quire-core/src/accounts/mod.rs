@@ -2,6 +2,7 @@
 
 pub mod email;
 pub mod gates;
+pub mod hashing;
 pub mod operators;
 pub mod password;
 pub mod principal;

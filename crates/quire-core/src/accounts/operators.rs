@@ -1,6 +1,6 @@
 //! Operators: staff users with no account, created from the CLI.
 
-use super::{email::Email, password, password::Password};
+use super::{email::Email, password::Password};
 use crate::{
     Error, Quire, ValidationErrors, db,
     entities::{enums::UserRole, user},
@@ -23,10 +23,7 @@ pub async fn create(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Error::Validation(errors));
     };
-    let secret = password.expose().to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&secret))
-        .await?
-        .map_err(|e| Error::Internal(format!("hashing a password: {e}")))?;
+    let password_hash = quire.hashing.hash(password.expose().to_owned()).await?;
     let now = Utc::now();
     let created = user::ActiveModel {
         email: Set(email.into_inner()),

@@ -1,7 +1,7 @@
 //! Sign-up (F1): one transaction creates the owner, the account, its subscription, the
 //! sign-up credit grant and, for a paid plan without trial, the pending payment.
 
-use super::{email::Email, password, password::Password, sessions, sessions::Session};
+use super::{email::Email, password::Password, sessions, sessions::Session};
 use crate::{
     Error, Quire, ValidationErrors,
     billing::{payment_methods, payments},
@@ -55,10 +55,10 @@ struct Valid {
 
 pub async fn register(quire: &Quire, input: Registration) -> Result<Registered, Error> {
     let valid = validate(quire, input).await?;
-    let password = valid.password.expose().to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await?
-        .map_err(|e| Error::Internal(format!("hashing a password: {e}")))?;
+    let password_hash = quire
+        .hashing
+        .hash(valid.password.expose().to_owned())
+        .await?;
 
     let Created {
         user,

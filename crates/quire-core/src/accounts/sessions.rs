@@ -6,7 +6,7 @@
 
 use super::{
     email::Email,
-    gates, password,
+    gates,
     tokens::{self, SignedToken, TokenType},
 };
 use crate::{
@@ -54,8 +54,7 @@ pub async fn login(
         || quire.dummy_password_hash.clone(),
         |(u, _, _)| u.password_hash.clone(),
     );
-    let candidate = password_input.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &phc)).await?;
+    let matches = quire.hashing.verify(password_input.to_owned(), phc).await?;
 
     let (user, account, plan) = match found {
         Some(row) if matches => row,

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-crate::on_both_backends!(
+quire_testkit::on_both_backends!(
     pricing_lists_exactly_the_active_plan_rows_in_order,
     the_default_catalogue_has_free_monthly_annual_and_trial_plans,
     register_creates_owner_account_and_subscription_on_the_chosen_plan,

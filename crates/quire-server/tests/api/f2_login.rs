@@ -17,7 +17,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use std::time::Instant;
 
-crate::on_both_backends!(
+quire_testkit::on_both_backends!(
     a_wrong_password_gives_401_invalid_credentials,
     an_unknown_email_answers_exactly_like_a_wrong_password,
     a_user_without_an_account_gets_403_account_not_configured,

@@ -5,7 +5,7 @@ use crate::common::{Backend, TestApp, body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-crate::on_both_backends!(
+quire_testkit::on_both_backends!(
     malformed_json_gets_400_with_code,
     a_body_over_one_mebibyte_gets_413,
     a_body_that_is_not_json_gets_415,

@@ -1,0 +1,309 @@
+//! `quire-bench`: starts the release `quire` binary on a fresh database, signs up users, drives
+//! closed-loop HTTP load per scenario and prints requests/s, p50, p99, errors and server RSS.
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use hdrhistogram::Histogram;
+use quire_testkit::{Backend, TestDatabase};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+#[derive(Parser)]
+#[command(about = "Benchmark a real Quire server over HTTP")]
+struct Args {
+    /// `sqlite` (a fresh file) or `postgres` (a fresh database on QUIRE_TEST_POSTGRES_URL).
+    #[arg(long, default_value = "sqlite")]
+    database: String,
+    /// Seconds of load per scenario.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Tenants signed up before the run.
+    #[arg(long, default_value_t = 32)]
+    users: usize,
+}
+
+const PASSWORD: &str = "bench-harbour-lantern-42";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let backend = match args.database.as_str() {
+        "sqlite" => Backend::Sqlite,
+        "postgres" if quire_testkit::postgres_url().is_some() => Backend::Postgres,
+        "postgres" => bail!("set QUIRE_TEST_POSTGRES_URL to a PostgreSQL server to benchmark it"),
+        other => bail!("unknown database {other:?}: use sqlite or postgres"),
+    };
+    let database = TestDatabase::create(backend).await;
+    let server = Server::start(&database.url).await?;
+    let client = Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .build()?;
+
+    let emails = sign_up(&client, &server.base, args.users).await?;
+    let mut tokens = Vec::new();
+    for email in &emails {
+        let session = login(&client, &server.base, email).await?;
+        tokens.push(
+            session["access"]
+                .as_str()
+                .context("access token")?
+                .to_owned(),
+        );
+    }
+
+    println!(
+        "quire-bench: {} database, {} connections, {} s per scenario, {} tenants, 2 cores shared \
+         by server, load generator and database",
+        args.database, args.connections, args.seconds, args.users
+    );
+    println!(
+        "{:<28} {:>10} {:>9} {:>9} {:>8} {:>10}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB"
+    );
+    let duration = Duration::from_secs(args.seconds);
+    let base = server.base.clone();
+
+    let emails = Arc::new(emails);
+    let report = run(&client, args.connections, duration, {
+        let base = base.clone();
+        move |client, i| {
+            let email = emails[i % emails.len()].clone();
+            let url = format!("{base}/api/v1/auth/login/");
+            async move {
+                client
+                    .post(url)
+                    .json(&json!({"email": email, "password": PASSWORD}))
+                    .send()
+                    .await
+                    .map(|r| r.status() == StatusCode::OK)
+                    .unwrap_or(false)
+            }
+        }
+    })
+    .await;
+    report.print("POST /api/v1/auth/login/", server.rss_mib());
+
+    let tokens = Arc::new(tokens);
+    let report = run(&client, args.connections, duration, move |client, i| {
+        let token = tokens[i % tokens.len()].clone();
+        let url = format!("{base}/api/v1/auth/me/");
+        async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map(|r| r.status() == StatusCode::OK)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    report.print("GET /api/v1/auth/me/", server.rss_mib());
+    println!("peak server RSS: {:.1} MiB", server.peak_rss_mib());
+    Ok(())
+}
+
+/// The release `quire` binary serving on a free port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(database_url: &str) -> anyhow::Result<Self> {
+        let binary = quire_binary()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(&binary)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("QUIRE_DATABASE_URL", database_url)
+            .env("QUIRE_CONFIG", "/nonexistent/quire.toml")
+            .env("QUIRE_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = Client::new();
+        for _ in 0..600 {
+            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await {
+                if response.status() == StatusCode::OK {
+                    return Ok(server);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("the server did not answer /healthz within 30 s")
+    }
+
+    fn status_field_mib(&self, field: &str) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|line| line.starts_with(field))
+                    .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    }
+
+    fn rss_mib(&self) -> f64 {
+        self.status_field_mib("VmRSS:")
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        self.status_field_mib("VmHWM:")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/release/quire` beside this binary, built first when it is missing.
+fn quire_binary() -> anyhow::Result<PathBuf> {
+    let dir = std::env::current_exe()?
+        .parent()
+        .context("bench binary has no directory")?
+        .to_path_buf();
+    let binary = dir.join("quire");
+    if !binary.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "-p", "quire"])
+            .status()?;
+        if !status.success() {
+            bail!("cargo build --release -p quire failed");
+        }
+    }
+    Ok(binary)
+}
+
+async fn sign_up(client: &Client, base: &str, users: usize) -> anyhow::Result<Vec<String>> {
+    let plans: Value = client
+        .get(format!("{base}/api/v1/auth/plans/"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let free = plans
+        .as_array()
+        .and_then(|plans| plans.iter().find(|p| p["price"] == 0))
+        .and_then(|p| p["id"].as_i64())
+        .context("no free plan in the catalogue")?;
+    let mut emails = Vec::with_capacity(users);
+    for i in 0..users {
+        let email = format!("bench{i}@example.com");
+        let response = client
+            .post(format!("{base}/api/v1/auth/register/"))
+            .json(&json!({
+                "email": email, "password": PASSWORD, "name": format!("Bench {i}"),
+                "plan_id": free,
+            }))
+            .send()
+            .await?;
+        if response.status() != StatusCode::CREATED {
+            bail!(
+                "sign-up answered {}: {}",
+                response.status(),
+                response.text().await?
+            );
+        }
+        emails.push(email);
+    }
+    Ok(emails)
+}
+
+async fn login(client: &Client, base: &str, email: &str) -> anyhow::Result<Value> {
+    let response = client
+        .post(format!("{base}/api/v1/auth/login/"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await?;
+    if response.status() != StatusCode::OK {
+        bail!("login answered {}", response.status());
+    }
+    Ok(response.json().await?)
+}
+
+struct Report {
+    latencies: Histogram<u64>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Report {
+    fn print(&self, name: &str, rss_mib: f64) {
+        let total = self.latencies.len() + self.errors;
+        println!(
+            "{:<28} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10.1}",
+            name,
+            total as f64 / self.elapsed.as_secs_f64(),
+            self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
+            self.latencies.value_at_quantile(0.99) as f64 / 1000.0,
+            self.errors,
+            rss_mib,
+        );
+    }
+}
+
+/// `connections` workers each send one request at a time for `duration`; latency in µs.
+async fn run<F, Fut>(client: &Client, connections: usize, duration: Duration, request: F) -> Report
+where
+    F: Fn(Client, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let started = Instant::now();
+    let deadline = started + duration;
+    let workers: Vec<_> = (0..connections)
+        .map(|worker| {
+            let client = client.clone();
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut latencies =
+                    Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+                let mut errors = 0;
+                let mut i = worker;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    if request(client.clone(), i).await {
+                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        let _ = latencies.record(micros.max(1));
+                    } else {
+                        errors += 1;
+                    }
+                    i += connections;
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
+    let mut errors = 0;
+    for worker in workers {
+        if let Ok((worker_latencies, worker_errors)) = worker.await {
+            let _ = latencies.add(worker_latencies);
+            errors += worker_errors;
+        }
+    }
+    Report {
+        latencies,
+        errors,
+        elapsed: started.elapsed(),
+    }
+}

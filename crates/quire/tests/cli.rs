@@ -1,0 +1,73 @@
+//! The `quire` command itself: `migrate` and `admin create`, on SQLite and PostgreSQL.
+
+use quire_testkit::{Backend, TestDatabase};
+use std::process::{Command, Output};
+
+quire_testkit::on_both_backends!(
+    migrate_creates_the_schema_and_can_run_twice,
+    admin_create_makes_an_operator_once,
+    admin_create_refuses_a_weak_password,
+);
+
+fn quire(database: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .env("QUIRE_DATABASE_URL", &database.url)
+        .env("QUIRE_CONFIG", "/nonexistent/quire.toml")
+        .env("QUIRE_LOG", "warn")
+        .output()
+        .expect("run quire")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn migrate_creates_the_schema_and_can_run_twice(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    for _ in 0..2 {
+        let output = quire(&database, &["migrate"]);
+        assert!(output.status.success(), "{}", text(&output));
+        assert!(text(&output).contains("up to date"));
+    }
+}
+
+async fn admin_create_makes_an_operator_once(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let args = [
+        "admin",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--password",
+        "quiet-harbour-lantern-42",
+    ];
+    let output = quire(&database, &args);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("operator ops@example.com created"));
+
+    let again = quire(&database, &args);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("already exists"));
+}
+
+async fn admin_create_refuses_a_weak_password(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let output = quire(
+        &database,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "password",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).starts_with("password:"), "{}", text(&output));
+}
