@@ -13,6 +13,7 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
+    response::Redirect,
     routing::get,
 };
 use quire_core::Quire;
@@ -49,6 +50,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         ));
     let request_id = HeaderName::from_static("x-request-id");
     Ok(Router::new()
+        .route("/", get(|| async { Redirect::to("/api/docs/") }))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
