@@ -138,10 +138,10 @@ impl Server {
         };
         let client = Client::new();
         for _ in 0..600 {
-            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await {
-                if response.status() == StatusCode::OK {
-                    return Ok(server);
-                }
+            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await
+                && response.status() == StatusCode::OK
+            {
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -73,10 +73,10 @@ impl TestApp {
 
     async fn wait_until_ready(&self) {
         for _ in 0..500 {
-            if let Ok(response) = self.client.get(self.url("/readyz")).send().await {
-                if response.status() == StatusCode::OK {
-                    return;
-                }
+            if let Ok(response) = self.client.get(self.url("/readyz")).send().await
+                && response.status() == StatusCode::OK
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
