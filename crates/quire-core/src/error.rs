@@ -70,10 +70,15 @@ pub enum Error {
     Throttled { retry_after_secs: u64 },
     #[error("gate: {0:?}")]
     Gate(Gate),
-    #[error("operators only")]
-    StaffOnly,
+    /// An operator called an endpoint that acts inside an account.
     #[error("members only")]
     MembersOnly,
+    /// The caller's role may not do this in their account.
+    #[error("not allowed for this role")]
+    RoleNotAllowed,
+    /// Creating (or re-activating) would exceed the plan's limit.
+    #[error("plan limit: {limit} {resource}")]
+    PlanLimit { resource: &'static str, limit: i64 },
     #[error("not found")]
     NotFound,
     #[error("database: {0}")]

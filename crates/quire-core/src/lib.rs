@@ -7,7 +7,10 @@ pub mod credits;
 pub mod db;
 pub mod entities;
 mod error;
+pub mod listing;
 mod quire;
+pub mod reference;
+pub mod tenancy;
 
 pub use error::{Error, Gate, ValidationErrors};
 pub use quire::Quire;

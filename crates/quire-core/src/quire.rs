@@ -5,6 +5,7 @@ use crate::{
     billing::catalogue,
     config::Settings,
     db::{self, Db},
+    reference,
 };
 
 pub struct Quire {
@@ -30,6 +31,8 @@ impl std::fmt::Debug for Quire {
 pub enum OpenError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("reference data: {0}")]
+    Reference(#[from] reference::starter::StarterError),
     #[error("signing key: {0}")]
     Keys(#[from] crate::accounts::tokens::KeyError),
     #[error("preparing the password hasher: {0}")]
@@ -44,6 +47,13 @@ impl Quire {
         db::migrate(&db).await?;
         if catalogue::seed_if_empty(&db).await? {
             tracing::info!("seeded the default plan catalogue");
+        }
+        let started = std::time::Instant::now();
+        if reference::starter::seed_if_empty(&db).await? {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis(),
+                "loaded the starter reference data"
+            );
         }
         let keys = TokenKeys::load(&settings, &db).await?;
         let hashing = HashingPool::new().map_err(|e| OpenError::Hasher(e.to_string()))?;

@@ -2,13 +2,18 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261126_000001_foundation;
+mod m20261126_000002_tenancy;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261126_000001_foundation::Migration),
+            Box::new(m20261126_000002_tenancy::Migration),
+        ]
     }
 }

@@ -1,6 +1,7 @@
 //! The foundation: plans, accounts, users, subscriptions, payments, refresh-token families,
 //! the credit ledger and instance secrets.
 
+use crate::helpers::{fk, index, table_auto};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -140,30 +141,6 @@ enum InstanceSecrets {
     CreatedAt,
 }
 
-/// A new table with `created_at` and `updated_at` (with time zone on PostgreSQL).
-fn table_auto<T: IntoIden + 'static>(name: T) -> TableCreateStatement {
-    Table::create()
-        .table(name)
-        .if_not_exists()
-        .col(timestamp_with_time_zone(Alias::new("created_at")))
-        .col(timestamp_with_time_zone(Alias::new("updated_at")))
-        .take()
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -253,6 +230,7 @@ impl MigrationTrait for Migration {
             "idx_users_account",
             Users::Table,
             &[Users::AccountId],
+            false,
         )
         .await?;
 
@@ -294,6 +272,7 @@ impl MigrationTrait for Migration {
             "idx_subscriptions_account",
             Subscriptions::Table,
             &[Subscriptions::AccountId],
+            false,
         )
         .await?;
 
@@ -350,6 +329,7 @@ impl MigrationTrait for Migration {
             "idx_payments_account_status",
             Payments::Table,
             &[Payments::AccountId, Payments::Status],
+            false,
         )
         .await?;
 
@@ -385,6 +365,7 @@ impl MigrationTrait for Migration {
             "idx_refresh_families_user",
             RefreshTokenFamilies::Table,
             &[RefreshTokenFamilies::UserId],
+            false,
         )
         .await?;
 
@@ -439,6 +420,7 @@ impl MigrationTrait for Migration {
             "idx_credit_transactions_account_created",
             CreditTransactions::Table,
             &[CreditTransactions::AccountId, CreditTransactions::CreatedAt],
+            false,
         )
         .await?;
 
@@ -472,18 +454,4 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: &[C],
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(table);
-    for column in columns {
-        statement.col(*column);
-    }
-    manager.create_index(statement.take()).await
 }

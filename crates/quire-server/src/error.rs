@@ -20,6 +20,9 @@ pub struct ErrorBody {
     /// For `payment_pending`: the transfer to make.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentInstructions>,
+    /// For `plan_limit_exceeded`: the plan's limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
     /// For `throttled`: seconds to wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
@@ -45,6 +48,7 @@ impl ApiError {
                 detail: detail.into(),
                 code: code.to_owned(),
                 payment: None,
+                limit: None,
                 retry_after: None,
                 fields: BTreeMap::new(),
             }),
@@ -148,16 +152,28 @@ impl From<Error> for ApiError {
                 error
             }
             Error::Gate(gate) => gate_error(gate),
-            Error::StaffOnly => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "permission_denied",
-                "Only operators may do this.",
-            ),
             Error::MembersOnly => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "permission_denied",
-                "Only members of an account may do this.",
+                "This endpoint works inside a tenant account; operators use /api/v1/admin/.",
             ),
+            Error::RoleNotAllowed => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                "Only the account's owner or an admin may do this.",
+            ),
+            Error::PlanLimit { resource, limit } => {
+                let mut error = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "plan_limit_exceeded",
+                    format!(
+                        "Your plan allows {limit} {resource}. Upgrade your plan, or archive or \
+                         delete one first."
+                    ),
+                );
+                error.body.limit = Some(limit);
+                error
+            }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Database(err) => {
                 tracing::error!(error = %err, "database error");

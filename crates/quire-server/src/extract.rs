@@ -9,7 +9,7 @@ use axum::{
 };
 use quire_core::{
     ValidationErrors,
-    accounts::principal::{self, Principal},
+    accounts::principal::{self, Principal, Tenant},
 };
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
@@ -139,6 +139,23 @@ impl FromRequestParts<AppState> for Authenticated {
         Ok(Authenticated(
             principal::authenticate(&state.quire, &token).await?,
         ))
+    }
+}
+
+/// The tenant context: a member of an account, through the gates. Operators get 403.
+pub struct TenantContext(pub Tenant);
+
+impl FromRequestParts<AppState> for TenantContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Authenticated::from_request_parts(parts, state).await?.0 {
+            Principal::Member(tenant) => Ok(TenantContext(*tenant)),
+            Principal::Operator(_) => Err(quire_core::Error::MembersOnly.into()),
+        }
     }
 }
 

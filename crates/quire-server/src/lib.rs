@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod listing;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
@@ -28,6 +29,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest accepted request body.
@@ -41,21 +43,12 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         quire,
         metrics: Arc::new(metrics::Metrics::new()?),
     };
-    let api = Router::new()
-        .nest("/v1", api::router())
-        .fallback(api_not_found)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+    let (routes, spec) = routes().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
-    Ok(Router::new()
+    Ok(routes
         .route("/", get(|| async { Redirect::to("/api/docs/") }))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::ApiDoc::openapi()))
-        .nest("/api", api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", spec))
+        .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -72,6 +65,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
                 ))
                 .layer(CompressionLayer::new())
                 .layer(DefaultBodyLimit::max(BODY_LIMIT))
+                .layer(middleware::map_response(api_no_store))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -91,21 +85,45 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         ))
 }
 
-async fn api_not_found() -> error::ApiError {
+/// Every documented route: the operational endpoints and the API.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(utoipa_axum::routes!(ops::healthz))
+        .routes(utoipa_axum::routes!(ops::readyz))
+        .routes(utoipa_axum::routes!(ops::metrics))
+        .nest("/api/v1", api::router())
+}
+
+/// The OpenAPI document of every route `quire serve` answers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+/// API answers are never cached.
+async fn api_no_store(
+    request_path: axum::extract::OriginalUri,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if request_path.path().starts_with("/api/") {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+async fn not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.")
 }
 
-/// API paths answer with and without the trailing slash: it is dropped before routing.
-///
-/// tower-http's `NormalizePathLayer` would do this for every path, which sends the docs
-/// page (served at `/api/docs/`) into a redirect loop; so only `/api/v1/…` is trimmed.
-fn trim_api_trailing_slash(mut request: Request) -> Request {
+/// API paths answer with and without the trailing slash: one is added before routing, since
+/// every `/api/v1/` route is declared (and documented) with it.
+fn add_api_trailing_slash(mut request: Request) -> Request {
     let path = request.uri().path();
-    if path.starts_with("/api/v1/") && path.len() > "/api/v1/".len() && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
+    if path.starts_with("/api/v1/") && !path.ends_with('/') {
         let rebuilt = match request.uri().query() {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_owned(),
+            Some(query) => format!("{path}/?{query}"),
+            None => format!("{path}/"),
         };
         if let Ok(uri) = rebuilt.parse() {
             *request.uri_mut() = uri;
@@ -121,7 +139,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(quire).map_err(std::io::Error::other)?;
-    let app = MapRequestLayer::new(trim_api_trailing_slash).layer(router);
+    let app = MapRequestLayer::new(add_api_trailing_slash).layer(router);
     axum::serve(
         listener,
         axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),

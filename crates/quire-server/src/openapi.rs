@@ -1,6 +1,6 @@
-//! The OpenAPI description of every endpoint, served at `/api/openapi.json` with docs at `/api/docs`.
+//! The OpenAPI document's frame (info, tags, security); the routers add every path to it.
 
-use crate::{api, error::ErrorBody, ops};
+use crate::error::ErrorBody;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -13,22 +13,14 @@ use utoipa::{
         description = "AI-assisted SEO content for many tenants. Errors answer `{detail, code}` \
                        plus field messages; paths work with and without the trailing slash.",
     ),
-    paths(
-        api::auth::list_plans,
-        api::auth::list_payment_methods,
-        api::auth::register,
-        api::auth::login,
-        api::auth::refresh,
-        api::auth::logout,
-        api::auth::me,
-        ops::healthz,
-        ops::readyz,
-        ops::metrics,
-    ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Plans, sign-up, login and sessions"),
+        (name = "sites", description = "The caller's sites"),
+        (name = "sectors", description = "The sectors of the caller's sites"),
+        (name = "accounts", description = "The caller's account and subscriptions"),
+        (name = "reference", description = "Industries, industry sectors and seed keywords"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -14,7 +14,7 @@ use sea_orm::{
 /// The tenant context: a member who passed the gates, their account and its plan. Every
 /// tenant query is scoped by `account.id`.
 #[derive(Debug, Clone)]
-pub struct Member {
+pub struct Tenant {
     pub user: user::Model,
     pub account: account::Model,
     pub plan: plan::Model,
@@ -30,7 +30,7 @@ pub struct Operator {
 
 #[derive(Debug, Clone)]
 pub enum Principal {
-    Member(Box<Member>),
+    Member(Box<Tenant>),
     Operator(Box<Operator>),
 }
 
@@ -78,7 +78,7 @@ pub async fn authenticate(quire: &Quire, access_token: &str) -> Result<Principal
     let session_id = claims.sid;
     match (user.is_staff, account, plan) {
         (true, None, _) => Ok(Principal::Operator(Box::new(Operator { user, session_id }))),
-        (false, Some(account), Some(plan)) => Ok(Principal::Member(Box::new(Member {
+        (false, Some(account), Some(plan)) => Ok(Principal::Member(Box::new(Tenant {
             user,
             account,
             plan,

@@ -53,6 +53,10 @@ string_enum!(
     /// Why a ledger row moved credits.
     CreditKind { SignupGrant, RenewalGrant, MonthlyGrant, Usage, Reservation, Refund, Adjustment }
 );
+string_enum!(
+    /// What a searcher wants from a query.
+    KeywordIntent { Informational, Commercial, Transactional, Navigational }
+);
 
 impl PaymentMethod {
     /// Whether payments can be taken with this method today.

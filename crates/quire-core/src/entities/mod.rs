@@ -3,9 +3,14 @@
 pub mod account;
 pub mod credit_transaction;
 pub mod enums;
+pub mod industry;
+pub mod industry_sector;
 pub mod instance_secret;
 pub mod payment;
 pub mod plan;
 pub mod refresh_token_family;
+pub mod sector;
+pub mod seed_keyword;
+pub mod site;
 pub mod subscription;
 pub mod user;

@@ -7,12 +7,7 @@ use crate::{
     extract::{ApiJson, Authenticated, BearerToken, ClientAddress},
     state::AppState,
 };
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, post},
-};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use quire_core::{
     accounts::{
@@ -28,21 +23,22 @@ use quire_core::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plans", get(list_plans))
-        .route("/payment-methods", get(list_payment_methods))
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/refresh", post(refresh))
-        .route("/logout", post(logout))
-        .route("/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_plans))
+        .routes(routes!(list_payment_methods))
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// The plan catalogue as pricing pages show it (the API answers the same list, not paginated:
 /// a catalogue is a handful of rows).
-#[utoipa::path(get, path = "/api/v1/auth/plans/", tag = "auth",
+#[utoipa::path(get, path = "/plans/", tag = "auth",
     responses((status = 200, description = "Active plans, in display order", body = [PlanView])))]
 pub async fn list_plans(State(state): State<AppState>) -> ApiResult<Json<Vec<PlanView>>> {
     let plans = plans::list_active(&state.quire.db)
@@ -51,7 +47,7 @@ pub async fn list_plans(State(state): State<AppState>) -> ApiResult<Json<Vec<Pla
     Ok(Json(plans.iter().map(PlanView::from).collect()))
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/payment-methods/", tag = "auth",
+#[utoipa::path(get, path = "/payment-methods/", tag = "auth",
     responses((status = 200, description = "Every method, live or coming soon", body = [PaymentMethodInfo])))]
 pub async fn list_payment_methods(State(state): State<AppState>) -> Json<Vec<PaymentMethodInfo>> {
     Json(payment_methods::list(&state.quire.settings.bank_transfer))
@@ -113,7 +109,7 @@ fn token_pair(session: &Session) -> TokenPair {
 
 /// Sign up (F1): creates the owner, the account, the subscription and the sign-up credit
 /// grant in one transaction.
-#[utoipa::path(post, path = "/api/v1/auth/register/", tag = "auth", request_body = RegisterBody,
+#[utoipa::path(post, path = "/register/", tag = "auth", request_body = RegisterBody,
     responses(
         (status = 201, description = "Signed up", body = RegisterResponse),
         (status = 400, description = "Invalid input: field errors; nothing was created", body = ErrorBody),
@@ -178,7 +174,7 @@ fn session_response(session: &Session) -> SessionResponse {
 }
 
 /// Log in (F2): password, then the gates, then a new session.
-#[utoipa::path(post, path = "/api/v1/auth/login/", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, path = "/login/", tag = "auth", request_body = LoginBody,
     responses(
         (status = 200, description = "Logged in", body = SessionResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
@@ -204,7 +200,7 @@ pub struct RefreshBody {
 }
 
 /// Rotate the token pair. A refresh token works once; presenting it again ends the session.
-#[utoipa::path(post, path = "/api/v1/auth/refresh/", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/refresh/", tag = "auth", request_body = RefreshBody,
     responses(
         (status = 200, description = "A new pair", body = SessionResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
@@ -231,7 +227,7 @@ pub struct LogoutBody {
 
 /// End this session (or all of the user's sessions). The access and refresh tokens stop
 /// working at once. A body is optional.
-#[utoipa::path(post, path = "/api/v1/auth/logout/", tag = "auth", request_body(content = Option<LogoutBody>),
+#[utoipa::path(post, path = "/logout/", tag = "auth", request_body(content = Option<LogoutBody>),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
@@ -261,7 +257,7 @@ pub struct MeResponse {
 }
 
 /// Who am I: the user and their account, after the gates.
-#[utoipa::path(get, path = "/api/v1/auth/me/", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = MeResponse),
         (status = 401, description = "No valid access token", body = ErrorBody),

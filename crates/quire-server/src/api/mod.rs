@@ -1,11 +1,25 @@
-//! The JSON API under `/api/v1/`, one module per resource.
+//! The JSON API under `/api/v1/`, one module per resource; each registers its routes with
+//! their OpenAPI description, so the router and the spec cannot drift apart.
 
+pub mod accounts;
 pub mod auth;
+pub mod reference;
+pub mod sectors;
+pub mod sites;
 pub mod views;
 
 use crate::state::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new().nest("/auth", auth::router())
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .nest(
+            "/auth",
+            auth::router()
+                .merge(sites::router())
+                .merge(sectors::router())
+                .merge(accounts::router())
+                .merge(reference::auth_router()),
+        )
+        .nest("/planner", reference::planner_router())
 }

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use quire_core::entities::{
     account,
     enums::{
-        AccountStatus, BillingCycle, CreditPolicy, PaymentMethod, PaymentStatus,
+        AccountStatus, BillingCycle, CreditPolicy, KeywordIntent, PaymentMethod, PaymentStatus,
         SubscriptionStatus, SuspensionReason, UserRole,
     },
-    payment, plan, subscription, user,
+    industry, industry_sector, payment, plan, sector, seed_keyword, site, subscription, user,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -101,6 +101,10 @@ pub struct AccountView {
     pub suspension_reason: Option<SuspensionReason>,
     pub payment_method: PaymentMethod,
     pub billing_email: Option<String>,
+    pub billing_name: Option<String>,
+    pub billing_address: Option<String>,
+    pub billing_country: Option<String>,
+    pub tax_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -117,6 +121,10 @@ impl From<&account::Model> for AccountView {
             suspension_reason: a.suspension_reason,
             payment_method: a.payment_method,
             billing_email: a.billing_email.clone(),
+            billing_name: a.billing_name.clone(),
+            billing_address: a.billing_address.clone(),
+            billing_country: a.billing_country.clone(),
+            tax_id: a.tax_id.clone(),
             created_at: a.created_at,
         }
     }
@@ -186,6 +194,132 @@ impl From<&payment::Model> for PaymentView {
             period_start: p.period_start,
             period_end: p.period_end,
             created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteView {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub url: String,
+    pub industry_id: Option<i64>,
+    pub description: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<site::Model> for SiteView {
+    fn from(s: site::Model) -> Self {
+        Self {
+            id: s.id,
+            account_id: s.account_id,
+            name: s.name,
+            url: s.url,
+            industry_id: s.industry_id,
+            description: s.description,
+            is_active: s.is_active,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectorView {
+    pub id: i64,
+    pub account_id: i64,
+    pub site_id: i64,
+    pub name: String,
+    pub industry_sector_id: Option<i64>,
+    pub description: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<sector::Model> for SectorView {
+    fn from(s: sector::Model) -> Self {
+        Self {
+            id: s.id,
+            account_id: s.account_id,
+            site_id: s.site_id,
+            name: s.name,
+            industry_sector_id: s.industry_sector_id,
+            description: s.description,
+            is_active: s.is_active,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndustrySectorView {
+    pub id: i64,
+    pub industry_id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndustryView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub sectors: Vec<IndustrySectorView>,
+}
+
+impl From<(industry::Model, Vec<industry_sector::Model>)> for IndustryView {
+    fn from((industry, sectors): (industry::Model, Vec<industry_sector::Model>)) -> Self {
+        Self {
+            id: industry.id,
+            slug: industry.slug,
+            name: industry.name,
+            description: industry.description,
+            sectors: sectors
+                .into_iter()
+                .map(|s| IndustrySectorView {
+                    id: s.id,
+                    industry_id: s.industry_id,
+                    slug: s.slug,
+                    name: s.name,
+                    description: s.description,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeedKeywordView {
+    pub id: i64,
+    pub keyword: String,
+    pub industry_sector_id: i64,
+    /// Estimated monthly searches.
+    pub volume: i64,
+    /// 0 (easy) to 100 (hard).
+    pub difficulty: i32,
+    pub intent: KeywordIntent,
+    pub country: String,
+    pub language: String,
+}
+
+impl From<seed_keyword::Model> for SeedKeywordView {
+    fn from(k: seed_keyword::Model) -> Self {
+        Self {
+            id: k.id,
+            keyword: k.keyword,
+            industry_sector_id: k.industry_sector_id,
+            volume: k.volume,
+            difficulty: k.difficulty,
+            intent: k.intent,
+            country: k.country,
+            language: k.language,
         }
     }
 }

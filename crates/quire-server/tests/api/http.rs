@@ -151,12 +151,12 @@ async fn metrics_count_requests_by_route_and_status(backend: Backend) {
     let text = app.get("/metrics", None).await.text().await.expect("text");
     assert!(
         text.contains(
-            r#"quire_http_requests_total{method="GET",route="/api/v1/auth/plans",status="200"} 1"#
+            r#"quire_http_requests_total{method="GET",route="/api/v1/auth/plans/",status="200"} 1"#
         ),
         "{text}"
     );
     assert!(
-        text.contains(r#"route="/api/v1/auth/me",status="401""#),
+        text.contains(r#"route="/api/v1/auth/me/",status="401""#),
         "{text}"
     );
     assert!(text.contains("quire_http_request_duration_seconds_bucket"));

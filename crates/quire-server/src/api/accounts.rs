@@ -1,0 +1,141 @@
+//! `/api/v1/auth/accounts/` and `/api/v1/auth/subscriptions/`: the caller's own account
+//! (owners and admins may edit it) and its subscriptions.
+
+use super::views::{AccountView, SubscriptionView};
+use crate::{
+    error::{ApiResult, ErrorBody},
+    extract::{ApiJson, TenantContext},
+    listing::{ApiQuery, ListParams, Paginated},
+    state::AppState,
+};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::Uri,
+};
+use quire_core::{
+    listing::Page,
+    tenancy::account::{self, AccountPatch},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_accounts))
+        .routes(routes!(retrieve_account, update_account))
+        .routes(routes!(list_subscriptions))
+        .routes(routes!(retrieve_subscription))
+}
+
+/// The caller's account, as a one-row list.
+#[utoipa::path(get, path = "/accounts/", tag = "accounts", security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "The caller's account", body = Paginated<AccountView>),
+        (status = 400, description = "Bad page or page size", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "Page past the end", body = ErrorBody),
+    ))]
+pub async fn list_accounts(
+    TenantContext(tenant): TenantContext,
+    ApiQuery(params): ApiQuery<ListParams>,
+    uri: Uri,
+) -> ApiResult<Json<Paginated<AccountView>>> {
+    let request = params.page_request()?;
+    if request.page > 1 {
+        return Err(quire_core::Error::NotFound.into());
+    }
+    let page = Page {
+        count: 1,
+        page: 1,
+        page_size: request.page_size,
+        items: vec![tenant.account],
+    };
+    Ok(Json(Paginated::new(page, &uri, |a| AccountView::from(&a))))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The caller's account", body = AccountView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "Not the caller's account", body = ErrorBody),
+    ))]
+pub async fn retrieve_account(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AccountView>> {
+    let found = account::get(&state.quire.db, &tenant, id).await?;
+    Ok(Json(AccountView::from(&found)))
+}
+
+/// Rename the account or edit its billing details (owners and admins).
+#[utoipa::path(patch, path = "/accounts/{id}/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Account id")),
+    request_body = AccountPatch,
+    responses(
+        (status = 200, description = "Updated", body = AccountView),
+        (status = 400, description = "Invalid fields", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, role other than owner or admin, or suspended", body = ErrorBody),
+        (status = 404, description = "Not the caller's account", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+pub async fn update_account(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AccountPatch>,
+) -> ApiResult<Json<AccountView>> {
+    let updated = account::update(&state.quire.db, &tenant, id, body).await?;
+    Ok(Json(AccountView::from(&updated)))
+}
+
+/// The account's subscriptions, newest first.
+#[utoipa::path(get, path = "/subscriptions/", tag = "accounts", security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of subscriptions", body = Paginated<SubscriptionView>),
+        (status = 400, description = "Bad page or page size", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "Page past the end", body = ErrorBody),
+    ))]
+pub async fn list_subscriptions(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    ApiQuery(params): ApiQuery<ListParams>,
+    uri: Uri,
+) -> ApiResult<Json<Paginated<SubscriptionView>>> {
+    let page =
+        account::list_subscriptions(&state.quire.db, &tenant, params.page_request()?).await?;
+    Ok(Json(Paginated::new(page, &uri, |s| {
+        SubscriptionView::from(&s)
+    })))
+}
+
+#[utoipa::path(get, path = "/subscriptions/{id}/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Subscription id")),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "No such subscription in your account", body = ErrorBody),
+    ))]
+pub async fn retrieve_subscription(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SubscriptionView>> {
+    let found = account::get_subscription(&state.quire.db, &tenant, id).await?;
+    Ok(Json(SubscriptionView::from(&found)))
+}
