@@ -4,7 +4,7 @@ use crate::{Error, ValidationErrors};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Iterable, Order, PaginatorTrait, PrimaryKeyToColumn,
     QueryOrder, QuerySelect, Select,
-    sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{ColumnType, Condition, Expr, ExprTrait, Func, LikeExpr},
 };
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -135,7 +135,15 @@ where
     }
     let mut query = select;
     for (column, order) in ordering {
-        query = query.order_by(*column, order.clone());
+        // Text sorts the way people read it, whatever the database's collation.
+        query = if matches!(
+            column.def().get_column_type(),
+            ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_)
+        ) {
+            query.order_by(Expr::expr(Func::lower(Expr::col(*column))), order.clone())
+        } else {
+            query.order_by(*column, order.clone())
+        };
     }
     for key in E::PrimaryKey::iter() {
         query = query.order_by(key.into_column(), Order::Asc);

@@ -10,8 +10,8 @@ use crate::{
 };
 use axum::{
     Json,
+    extract::OriginalUri,
     extract::{Path, State},
-    http::Uri,
 };
 use quire_core::{
     listing::Page,
@@ -41,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn list_accounts(
     TenantContext(tenant): TenantContext,
     ApiQuery(params): ApiQuery<ListParams>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<AccountView>>> {
     let request = params.page_request()?;
     if request.page > 1 {
@@ -113,7 +113,7 @@ pub async fn list_subscriptions(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
     ApiQuery(params): ApiQuery<ListParams>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<SubscriptionView>>> {
     let page =
         account::list_subscriptions(&state.quire.db, &tenant, params.page_request()?).await?;

@@ -8,7 +8,10 @@ use crate::{
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
-use axum::{Json, extract::State, http::Uri};
+use axum::{
+    Json,
+    extract::{OriginalUri, State},
+};
 use quire_core::reference::catalogue::{self, IndustryFilter, SeedKeywordFilter};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -36,7 +39,7 @@ pub async fn list_industries(
     _caller: Authenticated,
     ApiQuery(params): ApiQuery<ListParams>,
     ApiQuery(filter): ApiQuery<IndustryFilter>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<IndustryView>>> {
     let page = catalogue::list_industries(
         &state.quire.db,
@@ -65,7 +68,7 @@ pub async fn list_seed_keywords(
     _caller: Authenticated,
     ApiQuery(params): ApiQuery<ListParams>,
     ApiQuery(filter): ApiQuery<SeedKeywordFilter>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<SeedKeywordView>>> {
     let page = catalogue::list_seed_keywords(
         &state.quire.db,

@@ -9,8 +9,9 @@ use crate::{
 };
 use axum::{
     Json,
+    extract::OriginalUri,
     extract::{Path, State},
-    http::{StatusCode, Uri},
+    http::StatusCode,
 };
 use quire_core::tenancy::sectors::{self, NewSector, SectorFilter, SectorPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -38,7 +39,7 @@ pub async fn list(
     TenantContext(tenant): TenantContext,
     ApiQuery(params): ApiQuery<ListParams>,
     ApiQuery(filter): ApiQuery<SectorFilter>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<SectorView>>> {
     let page = sectors::list(
         &state.quire.db,

@@ -9,8 +9,9 @@ use crate::{
 };
 use axum::{
     Json,
+    extract::OriginalUri,
     extract::{Path, State},
-    http::{StatusCode, Uri},
+    http::StatusCode,
 };
 use quire_core::tenancy::sites::{self, NewSite, SiteFilter, SitePatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -37,7 +38,7 @@ pub async fn list(
     TenantContext(tenant): TenantContext,
     ApiQuery(params): ApiQuery<ListParams>,
     ApiQuery(filter): ApiQuery<SiteFilter>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<SiteView>>> {
     let page = sites::list(
         &state.quire.db,

@@ -118,6 +118,47 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// Any method, optional bearer token, optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Registers on `plan_slug` and logs in, making the account active first when the plan
+    /// would leave it waiting for payment. Returns the access token.
+    pub async fn active_member(&self, email: &str, plan_slug: &str) -> String {
+        use quire_core::entities::{account, enums::AccountStatus};
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let registered = self.register(email, plan_slug).await;
+        let account_id = registered["account"]["id"].as_i64().expect("account id");
+        let row = account::Entity::find_by_id(account_id)
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("account");
+        if row.status == AccountStatus::PendingPayment {
+            let mut active: account::ActiveModel = row.into();
+            active.status = Set(AccountStatus::Active);
+            active.update(self.db()).await.expect("activate");
+        }
+        let response = self.login(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let session: Value = response.json().await.expect("json");
+        session["access"].as_str().expect("token").to_owned()
+    }
+
     /// The id of the active plan with this slug (from the seeded catalogue).
     pub async fn plan_id(&self, slug: &str) -> i64 {
         let plans: Value = self

@@ -3,4 +3,5 @@
 mod common;
 mod f1_signup;
 mod f2_login;
+mod f3a_tenancy;
 mod http;
