@@ -5,3 +5,4 @@ mod f1_signup;
 mod f2_login;
 mod f3a_tenancy;
 mod http;
+mod tenant_isolation;

@@ -1,0 +1,231 @@
+//! The tenant-isolation matrix: `tenant_isolation.csv` says, for every endpoint and method,
+//! what the owner of an object, a member of another tenant, an anonymous caller and an
+//! operator get. One test walks every row on both databases, and fails when the router's
+//! OpenAPI document has an endpoint without a row (or a row names an endpoint that is gone).
+
+use crate::common::{Backend, PASSWORD, TestApp, body};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+quire_testkit::on_both_backends!(
+    every_endpoint_has_a_row_in_the_matrix,
+    no_tenant_reaches_another_tenants_rows,
+);
+
+const MATRIX: &str = include_str!("tenant_isolation.csv");
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    method: String,
+    path: String,
+    /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription.
+    object: String,
+    body: String,
+    owner: u16,
+    other_tenant: u16,
+    anonymous: u16,
+    operator: u16,
+}
+
+fn rows() -> Vec<Row> {
+    csv::Reader::from_reader(MATRIX.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .expect("tenant_isolation.csv parses")
+}
+
+async fn every_endpoint_has_a_row_in_the_matrix(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let spec = body(app.get("/api/openapi.json", None).await).await;
+    let mut documented = BTreeSet::new();
+    for (path, operations) in spec["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let listed: BTreeSet<(String, String)> =
+        rows().into_iter().map(|r| (r.method, r.path)).collect();
+    let missing: Vec<_> = documented.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in tenant_isolation.csv: {missing:?}"
+    );
+    assert!(stale.is_empty(), "rows for endpoints that do not exist: {stale:?}");
+}
+
+/// The callers: the owner of the objects, a member of another tenant, an operator.
+struct Callers {
+    owner: String,
+    other: String,
+    operator: String,
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let session = body(app.login(email, PASSWORD).await).await;
+    session["access"].as_str().expect("access token").to_owned()
+}
+
+async fn fresh_callers(app: &TestApp) -> Callers {
+    Callers {
+        owner: sign_in(app, "owner@example.com").await,
+        other: sign_in(app, "other@example.com").await,
+        operator: sign_in(app, "ops@example.com").await,
+    }
+}
+
+/// The owner's objects a row works on; sites and sectors are new for every row, since a
+/// row may delete them.
+struct Objects {
+    site: i64,
+    sector: i64,
+    account: i64,
+    subscription: i64,
+}
+
+async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
+    let site = body(
+        app.post(
+            "/api/v1/auth/sites/",
+            &serde_json::json!({"name": format!("Site {n}"), "url": format!("https://site{n}.example.com")}),
+            Some(owner),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("site id");
+    let sector = body(
+        app.post(
+            "/api/v1/auth/sectors/",
+            &serde_json::json!({"site_id": site, "name": format!("Sector {n}")}),
+            Some(owner),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("sector id");
+    let me = body(app.get("/api/v1/auth/me/", Some(owner)).await).await;
+    let account = me["account"]["id"].as_i64().expect("account id");
+    let subscriptions = body(app.get("/api/v1/auth/subscriptions/", Some(owner)).await).await;
+    let subscription = subscriptions["results"][0]["id"].as_i64().expect("subscription id");
+    Objects {
+        site,
+        sector,
+        account,
+        subscription,
+    }
+}
+
+impl Objects {
+    fn id_of(&self, object: &str) -> Option<i64> {
+        match object {
+            "site" => Some(self.site),
+            "sector" => Some(self.sector),
+            "account" => Some(self.account),
+            "subscription" => Some(self.subscription),
+            _ => None,
+        }
+    }
+}
+
+async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.active_member("owner@example.com", "agency-monthly").await;
+    app.active_member("other@example.com", "agency-monthly").await;
+    quire_core::accounts::operators::create(&app.quire, "ops@example.com", PASSWORD, "Ops")
+        .await
+        .expect("operator");
+    let mut callers = fresh_callers(&app).await;
+
+    for (n, row) in rows().into_iter().enumerate() {
+        let objects = owner_objects(&app, &callers.owner, n).await;
+        let id = objects.id_of(&row.object);
+        let path = match id {
+            Some(id) => row.path.replace("{id}", &id.to_string()),
+            None => row.path.clone(),
+        };
+        let request_body: Option<Value> = (!row.body.is_empty()).then(|| {
+            serde_json::from_str(&row.body.replace("{site}", &objects.site.to_string()))
+                .expect("row body is JSON")
+        });
+        let method = Method::from_bytes(row.method.as_bytes()).expect("method");
+        let before = owner_view(&app, &row, &path, &callers.owner).await;
+
+        // Everyone but the owner first: none of them may change the owner's object.
+        for (caller, token, expected) in [
+            ("anonymous", None, row.anonymous),
+            ("operator", Some(callers.operator.clone()), row.operator),
+            ("other tenant", Some(callers.other.clone()), row.other_tenant),
+        ] {
+            let response = app
+                .call(method.clone(), &path, token.as_deref(), request_body.as_ref())
+                .await;
+            let status = response.status();
+            let text = response.text().await.expect("text");
+            assert_eq!(
+                status.as_u16(),
+                expected,
+                "{} {} as {caller}: {text}",
+                row.method,
+                row.path
+            );
+            if caller == "other tenant" && status == StatusCode::OK {
+                assert_no_rows_of(&text, objects.account, &row);
+            }
+        }
+        assert_eq!(
+            owner_view(&app, &row, &path, &callers.owner).await,
+            before,
+            "{} {}: another caller changed the owner's object",
+            row.method,
+            row.path
+        );
+
+        let response = app
+            .call(method, &path, Some(&callers.owner), request_body.as_ref())
+            .await;
+        let status = response.status();
+        assert_eq!(
+            status.as_u16(),
+            row.owner,
+            "{} {} as owner: {}",
+            row.method,
+            row.path,
+            response.text().await.expect("text")
+        );
+        if row.path.ends_with("/logout/") {
+            callers = fresh_callers(&app).await;
+        }
+    }
+}
+
+/// The owner's view of the row's object, to see that other callers left it alone.
+async fn owner_view(app: &TestApp, row: &Row, path: &str, owner: &str) -> Option<String> {
+    if row.object == "none" {
+        return None;
+    }
+    Some(app.get(path, Some(owner)).await.text().await.expect("text"))
+}
+
+/// A list answered to another tenant holds none of the owner's rows.
+fn assert_no_rows_of(text: &str, owner_account: i64, row: &Row) {
+    // Only JSON lists hold rows (`/metrics` answers text).
+    let Ok(answer) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let Some(results) = answer["results"].as_array() else {
+        return;
+    };
+    for result in results {
+        assert_ne!(result["account_id"], owner_account, "{} {}: {result}", row.method, row.path);
+        if row.path == "/api/v1/auth/accounts/" {
+            assert_ne!(result["id"], owner_account, "{}: {result}", row.path);
+        }
+    }
+}
