@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         "postgres" => bail!("set QUIRE_TEST_POSTGRES_URL to a PostgreSQL server to benchmark it"),
         other => bail!("unknown database {other:?}: use sqlite or postgres"),
     };
+    let reference_load = time_reference_load(backend).await?;
     let database = TestDatabase::create(backend).await;
     let server = Server::start(&database.url).await?;
     let client = Client::builder()
@@ -109,7 +110,26 @@ async fn main() -> anyhow::Result<()> {
     .await;
     report.print("GET /api/v1/auth/me/", server.rss_mib());
     println!("peak server RSS: {:.1} MiB", server.peak_rss_mib());
+    println!(
+        "starter reference data into an empty database: {:.0} ms",
+        reference_load.as_secs_f64() * 1000.0
+    );
     Ok(())
+}
+
+/// How long loading the starter reference data into a freshly migrated database takes.
+async fn time_reference_load(backend: Backend) -> anyhow::Result<Duration> {
+    let database = TestDatabase::create(backend).await;
+    let db = quire_core::db::connect(&database.url, 2).await?;
+    quire_core::db::migrate(&db).await?;
+    let started = Instant::now();
+    let loaded = quire_core::reference::starter::seed_if_empty(&db).await?;
+    let elapsed = started.elapsed();
+    if !loaded {
+        bail!("the fresh database already had reference data");
+    }
+    db.close().await?;
+    Ok(elapsed)
 }
 
 /// The release `quire` binary serving on a free port.

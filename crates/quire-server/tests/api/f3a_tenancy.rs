@@ -92,7 +92,10 @@ async fn creating_more_sites_than_the_plan_allows_fails_with_the_limit(backend: 
     assert_eq!(error["code"], "plan_limit_exceeded");
     assert_eq!(error["limit"], 1);
     assert!(error["detail"].as_str().expect("detail").contains('1'));
-    assert_eq!(site::Entity::find().count(app.db()).await.expect("count"), 1);
+    assert_eq!(
+        site::Entity::find().count(app.db()).await.expect("count"),
+        1
+    );
 }
 
 async fn archiving_a_site_frees_a_slot_and_reactivating_counts_again(backend: Backend) {
@@ -170,7 +173,10 @@ async fn a_sector_cannot_be_added_to_another_tenants_site(backend: Backend) {
     assert_eq!(body(response).await["site_id"][0], "No such site.");
     let missing = create_sector(&app, &bob, 999_999, "Nowhere").await;
     assert_eq!(body(missing).await["site_id"][0], "No such site.");
-    assert_eq!(sector::Entity::find().count(app.db()).await.expect("count"), 0);
+    assert_eq!(
+        sector::Entity::find().count(app.db()).await.expect("count"),
+        0
+    );
 }
 
 async fn deleting_a_site_removes_its_sectors(backend: Backend) {
@@ -181,14 +187,24 @@ async fn deleting_a_site_removes_its_sectors(backend: Backend) {
     create_sector(&app, &token, site, "Recipes").await;
     create_sector(&app, &token, keep, "Recipes").await;
     let response = app
-        .call(Method::DELETE, &format!("/api/v1/auth/sites/{site}/"), Some(&token), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/auth/sites/{site}/"),
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let left = sector::Entity::find().all(app.db()).await.expect("query");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].site_id, keep);
     let again = app
-        .call(Method::DELETE, &format!("/api/v1/auth/sites/{site}/"), Some(&token), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/auth/sites/{site}/"),
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
 }
@@ -209,8 +225,13 @@ async fn put_replaces_and_patch_changes_only_what_it_names(backend: Backend) {
     let path = format!("/api/v1/auth/sites/{id}/");
 
     let patched = body(
-        app.call(Method::PATCH, &path, Some(&token), Some(&json!({"name": "Kitchen"})))
-            .await,
+        app.call(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(&json!({"name": "Kitchen"})),
+        )
+        .await,
     )
     .await;
     assert_eq!(patched["name"], "Kitchen");
@@ -230,7 +251,12 @@ async fn put_replaces_and_patch_changes_only_what_it_names(backend: Backend) {
     assert_eq!(replaced["url"], "https://pantry.example.com/");
 
     let incomplete = app
-        .call(Method::PUT, &path, Some(&token), Some(&json!({"name": "Only a name"})))
+        .call(
+            Method::PUT,
+            &path,
+            Some(&token),
+            Some(&json!({"name": "Only a name"})),
+        )
         .await;
     assert_eq!(incomplete.status(), StatusCode::BAD_REQUEST);
     assert!(body(incomplete).await["url"].is_array());
@@ -254,7 +280,12 @@ async fn site_urls_are_validated_and_unique_per_account(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ada = app.active_member("ada@example.com", "growth-monthly").await;
     let bob = app.active_member("bob@example.com", "growth-monthly").await;
-    for bad in ["ftp://files.example.com", "not a url", "", "javascript:alert(1)"] {
+    for bad in [
+        "ftp://files.example.com",
+        "not a url",
+        "",
+        "javascript:alert(1)",
+    ] {
         let response = create_site(&app, &ada, "Bad", bad).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
         assert!(body(response).await["url"].is_array(), "{bad}");
@@ -329,11 +360,20 @@ async fn lists_page_filter_search_and_order(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.active_member("ada@example.com", "agency-monthly").await;
     for name in ["Delta", "alpha", "Charlie", "bravo", "Echo"] {
-        site_id(&app, &token, name, &format!("{}.example.com", name.to_lowercase())).await;
+        site_id(
+            &app,
+            &token,
+            name,
+            &format!("{}.example.com", name.to_lowercase()),
+        )
+        .await;
     }
     let first = body(
-        app.get("/api/v1/auth/sites/?ordering=name&page_size=2&search=a", Some(&token))
-            .await,
+        app.get(
+            "/api/v1/auth/sites/?ordering=name&page_size=2&search=a",
+            Some(&token),
+        )
+        .await,
     )
     .await;
     // "a" matches alpha, Charlie, bravo, Delta (names or URLs) and every example.com URL.
@@ -347,23 +387,42 @@ async fn lists_page_filter_search_and_order(backend: Backend) {
     assert_eq!(names, ["alpha", "bravo"], "text sorts ignoring case");
     let next = first["next"].as_str().expect("a next page").to_owned();
     assert!(next.starts_with("/api/v1/auth/sites/?"), "{next}");
-    assert!(next.contains("search=a") && next.contains("page=2"), "{next}");
+    assert!(
+        next.contains("search=a") && next.contains("page=2"),
+        "{next}"
+    );
     assert!(first["previous"].is_null());
 
     let second = body(app.get(&next, Some(&token)).await).await;
     assert_eq!(second["results"].as_array().expect("rows").len(), 2);
     assert!(second["previous"].is_string());
-    let last = body(app.get(second["next"].as_str().expect("next"), Some(&token)).await).await;
+    let last = body(
+        app.get(second["next"].as_str().expect("next"), Some(&token))
+            .await,
+    )
+    .await;
     assert_eq!(last["results"].as_array().expect("rows").len(), 1);
     assert!(last["next"].is_null());
 
-    let reversed = body(app.get("/api/v1/auth/sites/?ordering=-id", Some(&token)).await).await;
+    let reversed = body(
+        app.get("/api/v1/auth/sites/?ordering=-id", Some(&token))
+            .await,
+    )
+    .await;
     let order = ids(&reversed);
     assert!(order.windows(2).all(|w| w[0] > w[1]), "{order:?}");
 
-    let searched = body(app.get("/api/v1/auth/sites/?search=CHAR", Some(&token)).await).await;
+    let searched = body(
+        app.get("/api/v1/auth/sites/?search=CHAR", Some(&token))
+            .await,
+    )
+    .await;
     assert_eq!(searched["count"], 1);
-    let wildcard = body(app.get("/api/v1/auth/sites/?search=%25", Some(&token)).await).await;
+    let wildcard = body(
+        app.get("/api/v1/auth/sites/?search=%25", Some(&token))
+            .await,
+    )
+    .await;
     assert_eq!(wildcard["count"], 0, "% is matched literally");
 
     let first_id = ids(&first)[0];
@@ -374,7 +433,11 @@ async fn lists_page_filter_search_and_order(backend: Backend) {
         Some(&json!({"is_active": false})),
     )
     .await;
-    let archived = body(app.get("/api/v1/auth/sites/?is_active=false", Some(&token)).await).await;
+    let archived = body(
+        app.get("/api/v1/auth/sites/?is_active=false", Some(&token))
+            .await,
+    )
+    .await;
     assert_eq!(ids(&archived), vec![first_id]);
 }
 
@@ -396,16 +459,22 @@ async fn bad_list_parameters_get_400_and_a_page_past_the_end_404(backend: Backen
         assert!(body(response).await[field].is_array(), "{query}");
     }
     assert_eq!(
-        app.get("/api/v1/auth/sites/?page_size=200", Some(&token)).await.status(),
+        app.get("/api/v1/auth/sites/?page_size=200", Some(&token))
+            .await
+            .status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.get("/api/v1/auth/sites/?page=1", Some(&token)).await.status(),
+        app.get("/api/v1/auth/sites/?page=1", Some(&token))
+            .await
+            .status(),
         StatusCode::OK,
         "the first page of an empty list exists"
     );
     assert_eq!(
-        app.get("/api/v1/auth/sites/?page=2", Some(&token)).await.status(),
+        app.get("/api/v1/auth/sites/?page=2", Some(&token))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -425,15 +494,20 @@ async fn the_account_endpoint_shows_and_edits_only_the_callers_account(backend: 
             Method::PATCH,
             &path,
             Some(&ada),
-            Some(&json!({"name": "Ada Media", "billing_country": "de", "tax_id": "DE123",
-                "credits": 99999, "status": "active"})),
+            Some(
+                &json!({"name": "Ada Media", "billing_country": "de", "tax_id": "DE123",
+                "credits": 99999, "status": "active"}),
+            ),
         )
         .await;
     assert_eq!(renamed.status(), StatusCode::OK);
     let renamed = body(renamed).await;
     assert_eq!(renamed["name"], "Ada Media");
     assert_eq!(renamed["billing_country"], "DE");
-    assert_eq!(renamed["credits"], 4_000, "credits cannot be set through the account");
+    assert_eq!(
+        renamed["credits"], 4_000,
+        "credits cannot be set through the account"
+    );
 
     let bad = app
         .call(
@@ -448,9 +522,17 @@ async fn the_account_endpoint_shows_and_edits_only_the_callers_account(backend: 
     assert!(bad["billing_country"].is_array() && bad["billing_email"].is_array());
 
     let foreign = format!("/api/v1/auth/accounts/{bob_account}/");
-    assert_eq!(app.get(&foreign, Some(&ada)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&foreign, Some(&ada)).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let hijack = app
-        .call(Method::PATCH, &foreign, Some(&ada), Some(&json!({"name": "Mine"})))
+        .call(
+            Method::PATCH,
+            &foreign,
+            Some(&ada),
+            Some(&json!({"name": "Mine"})),
+        )
         .await;
     assert_eq!(hijack.status(), StatusCode::NOT_FOUND);
     let bob_view = body(app.get(&foreign, Some(&bob)).await).await;
@@ -466,20 +548,29 @@ async fn subscriptions_are_the_callers_own(backend: Backend) {
     assert_eq!(mine["results"][0]["status"], "trialing");
     let id = ids(&mine)[0];
     assert_eq!(
-        app.get(&format!("/api/v1/auth/subscriptions/{id}/"), Some(&ada)).await.status(),
+        app.get(&format!("/api/v1/auth/subscriptions/{id}/"), Some(&ada))
+            .await
+            .status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.get(&format!("/api/v1/auth/subscriptions/{id}/"), Some(&bob)).await.status(),
+        app.get(&format!("/api/v1/auth/subscriptions/{id}/"), Some(&bob))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
 }
 
 async fn operators_cannot_use_tenant_endpoints(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    quire_core::accounts::operators::create(&app.quire, "ops@example.com", crate::common::PASSWORD, "Ops")
-        .await
-        .expect("operator");
+    quire_core::accounts::operators::create(
+        &app.quire,
+        "ops@example.com",
+        crate::common::PASSWORD,
+        "Ops",
+    )
+    .await
+    .expect("operator");
     let session = body(app.login("ops@example.com", crate::common::PASSWORD).await).await;
     let token = session["access"].as_str().expect("token");
     let response = app.get("/api/v1/auth/sites/", Some(token)).await;
@@ -487,7 +578,9 @@ async fn operators_cannot_use_tenant_endpoints(backend: Backend) {
     assert_eq!(body(response).await["code"], "permission_denied");
     // Reference data is for every signed-in caller.
     assert_eq!(
-        app.get("/api/v1/auth/industries/", Some(token)).await.status(),
+        app.get("/api/v1/auth/industries/", Some(token))
+            .await
+            .status(),
         StatusCode::OK
     );
 }
@@ -496,7 +589,13 @@ async fn the_starter_reference_data_is_loaded_and_listed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = app.db();
     assert!(industry::Entity::find().count(db).await.expect("count") >= 10);
-    assert!(industry_sector::Entity::find().count(db).await.expect("count") >= 40);
+    assert!(
+        industry_sector::Entity::find()
+            .count(db)
+            .await
+            .expect("count")
+            >= 40
+    );
     assert!(seed_keyword::Entity::find().count(db).await.expect("count") >= 1_000);
 
     let token = app.active_member("ada@example.com", "free").await;
@@ -513,14 +612,20 @@ async fn the_starter_reference_data_is_loaded_and_listed(backend: Backend) {
         .sum();
     assert_eq!(
         sectors as u64,
-        industry_sector::Entity::find().count(db).await.expect("count")
+        industry_sector::Entity::find()
+            .count(db)
+            .await
+            .expect("count")
     );
     for industry in industries {
         for sector in industry["sectors"].as_array().expect("sectors") {
             assert_eq!(sector["industry_id"], industry["id"]);
         }
     }
-    assert_eq!(app.get("/api/v1/auth/industries/", None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/auth/industries/", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn seed_keywords_filter_by_sector_intent_and_search(backend: Backend) {
@@ -554,11 +659,17 @@ async fn seed_keywords_filter_by_sector_intent_and_search(backend: Backend) {
         .iter()
         .map(|r| r["volume"].as_i64().expect("volume"))
         .collect();
-    assert!(volumes.windows(2).all(|w| w[0] >= w[1]), "highest volume first");
+    assert!(
+        volumes.windows(2).all(|w| w[0] >= w[1]),
+        "highest volume first"
+    );
 
     let commercial = body(
-        app.get("/api/v1/planner/seed-keywords/?intent=commercial&search=best", Some(&token))
-            .await,
+        app.get(
+            "/api/v1/planner/seed-keywords/?intent=commercial&search=best",
+            Some(&token),
+        )
+        .await,
     )
     .await;
     assert!(commercial["count"].as_u64().expect("count") > 0);
@@ -579,7 +690,10 @@ async fn seed_keywords_filter_by_sector_intent_and_search(backend: Backend) {
         assert!(row["volume"].as_i64().expect("volume") >= 100);
     }
     let bad = app
-        .get("/api/v1/planner/seed-keywords/?intent=curious", Some(&token))
+        .get(
+            "/api/v1/planner/seed-keywords/?intent=curious",
+            Some(&token),
+        )
         .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert!(body(bad).await["intent"].is_array());

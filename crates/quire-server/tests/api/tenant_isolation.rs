@@ -55,7 +55,10 @@ async fn every_endpoint_has_a_row_in_the_matrix(backend: Backend) {
         missing.is_empty(),
         "endpoints without a row in tenant_isolation.csv: {missing:?}"
     );
-    assert!(stale.is_empty(), "rows for endpoints that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "rows for endpoints that do not exist: {stale:?}"
+    );
 }
 
 /// The callers: the owner of the objects, a member of another tenant, an operator.
@@ -113,7 +116,9 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     let me = body(app.get("/api/v1/auth/me/", Some(owner)).await).await;
     let account = me["account"]["id"].as_i64().expect("account id");
     let subscriptions = body(app.get("/api/v1/auth/subscriptions/", Some(owner)).await).await;
-    let subscription = subscriptions["results"][0]["id"].as_i64().expect("subscription id");
+    let subscription = subscriptions["results"][0]["id"]
+        .as_i64()
+        .expect("subscription id");
     Objects {
         site,
         sector,
@@ -136,8 +141,10 @@ impl Objects {
 
 async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.active_member("owner@example.com", "agency-monthly").await;
-    app.active_member("other@example.com", "agency-monthly").await;
+    app.active_member("owner@example.com", "agency-monthly")
+        .await;
+    app.active_member("other@example.com", "agency-monthly")
+        .await;
     quire_core::accounts::operators::create(&app.quire, "ops@example.com", PASSWORD, "Ops")
         .await
         .expect("operator");
@@ -161,10 +168,19 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
         for (caller, token, expected) in [
             ("anonymous", None, row.anonymous),
             ("operator", Some(callers.operator.clone()), row.operator),
-            ("other tenant", Some(callers.other.clone()), row.other_tenant),
+            (
+                "other tenant",
+                Some(callers.other.clone()),
+                row.other_tenant,
+            ),
         ] {
             let response = app
-                .call(method.clone(), &path, token.as_deref(), request_body.as_ref())
+                .call(
+                    method.clone(),
+                    &path,
+                    token.as_deref(),
+                    request_body.as_ref(),
+                )
                 .await;
             let status = response.status();
             let text = response.text().await.expect("text");
@@ -223,7 +239,11 @@ fn assert_no_rows_of(text: &str, owner_account: i64, row: &Row) {
         return;
     };
     for result in results {
-        assert_ne!(result["account_id"], owner_account, "{} {}: {result}", row.method, row.path);
+        assert_ne!(
+            result["account_id"], owner_account,
+            "{} {}: {result}",
+            row.method, row.path
+        );
         if row.path == "/api/v1/auth/accounts/" {
             assert_ne!(result["id"], owner_account, "{}: {result}", row.path);
         }
