@@ -36,6 +36,8 @@ pub struct Settings {
     pub stripe_webhook_secret: Option<SecretString>,
     pub login_throttle: LoginThrottleSettings,
     pub bank_transfer: BankTransferSettings,
+    pub pricing: PricingSettings,
+    pub jobs: JobSettings,
 }
 
 impl Default for Settings {
@@ -55,6 +57,8 @@ impl Default for Settings {
             stripe_webhook_secret: None,
             login_throttle: LoginThrottleSettings::default(),
             bank_transfer: BankTransferSettings::default(),
+            pricing: PricingSettings::default(),
+            jobs: JobSettings::default(),
         }
     }
 }
@@ -129,6 +133,92 @@ impl BankTransferSettings {
     }
 }
 
+/// Default prices, written into the database on first start; operators change them there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PricingSettings {
+    pub models: Vec<ModelRateSettings>,
+    pub operations: Vec<OperationPriceSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelRateSettings {
+    /// A model name, or `*` for every model without a row of its own.
+    pub model: String,
+    pub input_micro_usd_per_million: i64,
+    pub output_micro_usd_per_million: i64,
+    pub millicredits_per_1k_tokens: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OperationPriceSettings {
+    pub operation: String,
+    pub min_credits: i64,
+    #[serde(default)]
+    pub flat_credits: Option<i64>,
+}
+
+impl Default for PricingSettings {
+    /// One credit per 1,000 tokens on every model; list prices for common hosted models.
+    fn default() -> Self {
+        let model = |name: &str, input: i64, output: i64, milli: i64| ModelRateSettings {
+            model: name.to_owned(),
+            input_micro_usd_per_million: input,
+            output_micro_usd_per_million: output,
+            millicredits_per_1k_tokens: milli,
+        };
+        let operation = |name: &str, min: i64, flat: Option<i64>| OperationPriceSettings {
+            operation: name.to_owned(),
+            min_credits: min,
+            flat_credits: flat,
+        };
+        Self {
+            models: vec![
+                model("*", 0, 0, 1_000),
+                model("offline-draft", 0, 0, 1_000),
+                model("gpt-4o-mini", 150_000, 600_000, 1_000),
+                model("gpt-4o", 2_500_000, 10_000_000, 5_000),
+            ],
+            operations: vec![
+                operation("auto_cluster_ai", 2, None),
+                operation("auto_cluster_hybrid", 1, None),
+                operation("auto_cluster_local", 1, Some(1)),
+                operation("generate_ideas", 2, None),
+                operation("generate_article", 5, None),
+                operation("regenerate_section", 1, None),
+            ],
+        }
+    }
+}
+
+/// The job workers of this process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct JobSettings {
+    /// Workers `quire serve` runs in-process (0: none; run `quire worker` elsewhere).
+    pub workers: usize,
+    /// A running job not heard from for this long is taken as dead.
+    pub lease_seconds: u64,
+    /// How often an idle worker looks for work.
+    pub poll_milliseconds: u64,
+    /// Running jobs one account may have at once.
+    pub per_account_concurrency: u32,
+    /// Attempts before a job fails for good.
+    pub max_attempts: i32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            lease_seconds: 60,
+            poll_milliseconds: 250,
+            per_account_concurrency: 2,
+            max_attempts: 3,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
@@ -167,6 +257,12 @@ impl Settings {
         {
             return Err(ConfigError(
                 "ai_provider = \"openai\" needs ai_base_url and ai_model".into(),
+            ));
+        }
+        if self.jobs.lease_seconds < 5 || self.jobs.per_account_concurrency == 0 {
+            return Err(ConfigError(
+                "jobs.lease_seconds must be at least 5 and jobs.per_account_concurrency above zero"
+                    .into(),
             ));
         }
         if self.database_max_connections == 0 {

@@ -79,8 +79,14 @@ pub enum Error {
     /// Creating (or re-activating) would exceed the plan's limit.
     #[error("plan limit: {limit} {resource}")]
     PlanLimit { resource: &'static str, limit: i64 },
+    /// The balance does not cover an operation's estimate; nothing was charged.
+    #[error("insufficient credits: {required} required, {available} available")]
+    InsufficientCredits { required: i64, available: i64 },
     #[error("not found")]
     NotFound,
+    /// The request contradicts the object's state (e.g. cancelling a finished job).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("database: {0}")]
     Database(#[from] DbErr),
     #[error("internal: {0}")]

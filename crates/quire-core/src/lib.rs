@@ -7,6 +7,7 @@ pub mod credits;
 pub mod db;
 pub mod entities;
 mod error;
+pub mod jobs;
 pub mod listing;
 mod quire;
 pub mod reference;

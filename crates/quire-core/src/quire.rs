@@ -4,6 +4,7 @@ use crate::{
     accounts::{hashing::HashingPool, throttle::LoginThrottle, tokens::TokenKeys},
     billing::catalogue,
     config::Settings,
+    credits,
     db::{self, Db},
     reference,
 };
@@ -55,6 +56,7 @@ impl Quire {
                 "loaded the starter reference data"
             );
         }
+        credits::pricing::seed_if_empty(&db, &settings.pricing).await?;
         let keys = TokenKeys::load(&settings, &db).await?;
         let hashing = HashingPool::new().map_err(|e| OpenError::Hasher(e.to_string()))?;
         let dummy_password_hash = hashing

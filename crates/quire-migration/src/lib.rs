@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261126_000001_foundation;
 mod m20261126_000002_tenancy;
+mod m20261126_000003_jobs_and_usage;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_tenancy::Migration),
+            Box::new(m20261126_000003_jobs_and_usage::Migration),
         ]
     }
 }

@@ -23,6 +23,12 @@ pub struct ErrorBody {
     /// For `plan_limit_exceeded`: the plan's limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// For `insufficient_credits`: the credits the operation needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<i64>,
+    /// For `insufficient_credits`: the credits the account has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
     /// For `throttled`: seconds to wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
@@ -49,6 +55,8 @@ impl ApiError {
                 code: code.to_owned(),
                 payment: None,
                 limit: None,
+                required: None,
+                available: None,
                 retry_after: None,
                 fields: BTreeMap::new(),
             }),
@@ -174,7 +182,21 @@ impl From<Error> for ApiError {
                 error.body.limit = Some(limit);
                 error
             }
+            Error::InsufficientCredits {
+                required,
+                available,
+            } => {
+                let mut error = ApiError::new(
+                    StatusCode::PAYMENT_REQUIRED,
+                    "insufficient_credits",
+                    "Insufficient credits",
+                );
+                error.body.required = Some(required);
+                error.body.available = Some(available);
+                error
+            }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+            Error::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
             Error::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 internal()

@@ -1,4 +1,4 @@
-//! The `quire` command: serve the app, migrate the database, create operators.
+//! The `quire` command: serve the app, run workers, migrate the database, create operators.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -6,9 +6,10 @@ use quire_core::{
     Quire,
     accounts::operators,
     config::{LogFormat, Settings},
-    db,
+    db, jobs,
 };
 use std::sync::Arc;
+use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -29,6 +30,12 @@ enum Command {
         /// Address to listen on (default: QUIRE_BIND or 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<String>,
+    },
+    /// Run job workers only (no HTTP), for deployments that scale workers separately.
+    Worker {
+        /// Number of workers (default: `jobs.workers`, at least 1).
+        #[arg(long)]
+        count: Option<usize>,
     },
     /// Apply pending database migrations, then exit.
     Migrate,
@@ -60,6 +67,17 @@ async fn main() -> anyhow::Result<()> {
 
     match cli.command {
         Command::Serve { bind } => serve(settings, bind).await,
+        Command::Worker { count } => {
+            let count = count.unwrap_or(settings.jobs.workers).max(1);
+            let quire = Arc::new(Quire::open(settings).await?);
+            let (stop, stopped) = watch::channel(false);
+            let mut workers = jobs::worker::spawn(quire, jobs::handlers(), count, stopped);
+            println!("{count} job workers running; Ctrl-C stops them");
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            while workers.join_next().await.is_some() {}
+            Ok(())
+        }
         Command::Migrate => {
             let db = db::connect(&settings.database_url, 1).await?;
             db::migrate(&db).await?;
@@ -105,13 +123,18 @@ async fn serve(settings: Settings, bind: Option<String>) -> anyhow::Result<()> {
         ai_provider = ?settings.ai_provider,
         "starting"
     );
+    let workers = settings.jobs.workers;
     let quire = Arc::new(Quire::open(settings).await?);
+    let (stop, stopped) = watch::channel(false);
+    let mut worker_tasks = jobs::worker::spawn(quire.clone(), jobs::handlers(), workers, stopped);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("binding {bind}"))?;
     let address = listener.local_addr()?;
     println!("Quire is listening on http://{address}  (API docs: http://{address}/api/docs)");
     quire_server::serve(listener, quire, shutdown_signal()).await?;
+    let _ = stop.send(true);
+    while worker_tasks.join_next().await.is_some() {}
     Ok(())
 }
 

@@ -1,3 +1,7 @@
-//! Credits: the ledger (the one place a balance moves) and, later, reservations and pricing.
+//! Credits: the ledger (the one place a balance moves), reservations and pricing.
 
 pub mod ledger;
+pub mod pricing;
+pub mod reservations;
+pub mod statement;
+pub mod usage;

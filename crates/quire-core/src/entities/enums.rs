@@ -57,6 +57,19 @@ string_enum!(
     /// What a searcher wants from a query.
     KeywordIntent { Informational, Commercial, Transactional, Navigational }
 );
+string_enum!(
+    /// Where a job is in its life.
+    JobStatus { Queued, Running, Succeeded, Failed, Canceled }
+);
+string_enum!(
+    /// What happened to a job's credits: none held, reserved, settled to the actual charge,
+    /// or returned.
+    CreditState { None, Reserved, Settled, Refunded }
+);
+string_enum!(
+    /// Whether a model call succeeded.
+    UsageStatus { Succeeded, Failed }
+);
 
 impl PaymentMethod {
     /// Whether payments can be taken with this method today.

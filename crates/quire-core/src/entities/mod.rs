@@ -1,11 +1,15 @@
 //! SeaORM entities, one module per table, and the string enums stored in them.
 
 pub mod account;
+pub mod ai_usage_log;
 pub mod credit_transaction;
 pub mod enums;
 pub mod industry;
 pub mod industry_sector;
 pub mod instance_secret;
+pub mod job;
+pub mod model_rate;
+pub mod operation_price;
 pub mod payment;
 pub mod plan;
 pub mod refresh_token_family;

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod billing;
+pub mod jobs;
 pub mod reference;
 pub mod sectors;
 pub mod sites;
@@ -22,4 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(reference::auth_router()),
         )
         .nest("/planner", reference::planner_router())
+        .nest("/jobs", jobs::router())
+        .nest("/billing", billing::router())
 }

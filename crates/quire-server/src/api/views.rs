@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use quire_core::entities::{
-    account,
+    account, ai_usage_log, credit_transaction,
     enums::{
-        AccountStatus, BillingCycle, CreditPolicy, KeywordIntent, PaymentMethod, PaymentStatus,
-        SubscriptionStatus, SuspensionReason, UserRole,
+        AccountStatus, BillingCycle, CreditKind, CreditPolicy, CreditState, JobStatus,
+        KeywordIntent, PaymentMethod, PaymentStatus, SubscriptionStatus, SuspensionReason,
+        UsageStatus, UserRole,
     },
-    industry, industry_sector, payment, plan, sector, seed_keyword, site, subscription, user,
+    industry, industry_sector, job, payment, plan, sector, seed_keyword, site, subscription, user,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -320,6 +321,119 @@ impl From<seed_keyword::Model> for SeedKeywordView {
             intent: k.intent,
             country: k.country,
             language: k.language,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: i64,
+    pub kind: String,
+    pub status: JobStatus,
+    /// 0–100.
+    pub progress: i32,
+    pub progress_message: String,
+    /// The operation's output once it succeeded.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    /// Credits held while it runs (the estimate).
+    pub reserved_credits: i64,
+    /// Credits actually charged once it succeeded.
+    pub charged_credits: i64,
+    pub credit_state: CreditState,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub cancel_requested: bool,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<job::Model> for JobView {
+    fn from(j: job::Model) -> Self {
+        Self {
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+            progress: j.progress,
+            progress_message: j.progress_message,
+            result: j.result.and_then(|r| serde_json::from_str(&r).ok()),
+            error: j.error,
+            reserved_credits: j.reserved_credits,
+            charged_credits: j.charged_credits,
+            credit_state: j.credit_state,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            cancel_requested: j.cancel_requested,
+            created_at: j.created_at,
+            started_at: j.started_at,
+            finished_at: j.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditTransactionView {
+    pub id: i64,
+    /// Positive: credits in; negative: credits out.
+    pub amount: i64,
+    pub balance_after: i64,
+    pub kind: CreditKind,
+    pub operation: Option<String>,
+    pub payment_id: Option<i64>,
+    pub actor: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<credit_transaction::Model> for CreditTransactionView {
+    fn from(t: credit_transaction::Model) -> Self {
+        Self {
+            id: t.id,
+            amount: t.amount,
+            balance_after: t.balance_after,
+            kind: t.kind,
+            operation: t.operation,
+            payment_id: t.payment_id,
+            actor: t.actor,
+            note: t.note,
+            created_at: t.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageView {
+    pub id: i64,
+    pub job_id: Option<i64>,
+    pub operation: String,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub credits_charged: i64,
+    pub status: UsageStatus,
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ai_usage_log::Model> for UsageView {
+    fn from(u: ai_usage_log::Model) -> Self {
+        Self {
+            id: u.id,
+            job_id: u.job_id,
+            operation: u.operation,
+            provider: u.provider,
+            model: u.model,
+            input_tokens: u.input_tokens,
+            output_tokens: u.output_tokens,
+            credits_charged: u.credits_charged,
+            status: u.status,
+            error: u.error,
+            latency_ms: u.latency_ms,
+            created_at: u.created_at,
         }
     }
 }

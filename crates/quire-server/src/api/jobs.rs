@@ -1,0 +1,133 @@
+//! `/api/v1/jobs/`: the caller's jobs (every AI operation runs as one): list, poll (with
+//! `?wait=N`), cancel.
+
+use super::views::JobView;
+use crate::{
+    error::{ApiResult, ErrorBody},
+    extract::TenantContext,
+    listing::{ApiQuery, ListParams, Paginated},
+    state::AppState,
+};
+use axum::{
+    Json,
+    extract::{OriginalUri, Path, State},
+};
+use quire_core::{
+    entities::enums::JobStatus,
+    jobs::queue::{self, JobFilter},
+};
+use serde::Deserialize;
+use std::time::Duration;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The longest `?wait=` honoured, in seconds.
+pub const MAX_WAIT_SECONDS: u64 = 60;
+const WAIT_POLL: Duration = Duration::from_millis(100);
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(retrieve))
+        .routes(routes!(cancel))
+}
+
+/// The caller's jobs, newest first. Sort keys: `id`, `created_at`, `finished_at`.
+#[utoipa::path(get, path = "/", tag = "jobs", security(("bearer" = [])),
+    params(ListParams, JobFilter),
+    responses(
+        (status = 200, description = "A page of jobs", body = Paginated<JobView>),
+        (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "Page past the end", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(filter): ApiQuery<JobFilter>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<Paginated<JobView>>> {
+    let page = queue::list(
+        &state.quire.db,
+        &tenant,
+        filter,
+        params.ordering.as_deref(),
+        params.page_request()?,
+    )
+    .await?;
+    Ok(Json(Paginated::new(page, &uri, JobView::from)))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitParams {
+    /// Hold the answer until the job ends or this many seconds pass (at most 60).
+    pub wait: Option<u64>,
+}
+
+/// One job: status, progress and, once done, its result.
+#[utoipa::path(get, path = "/{id}/", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Job id"), WaitParams),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 400, description = "`wait` is not a number", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "No such job in your account", body = ErrorBody),
+    ))]
+pub async fn retrieve(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<WaitParams>,
+) -> ApiResult<Json<JobView>> {
+    let wait = Duration::from_secs(params.wait.unwrap_or(0).min(MAX_WAIT_SECONDS));
+    Ok(Json(wait_for(&state, &tenant, id, wait).await?.into()))
+}
+
+/// The job once it has ended, or as it is when `wait` runs out.
+pub async fn wait_for(
+    state: &AppState,
+    tenant: &quire_core::accounts::principal::Tenant,
+    id: i64,
+    wait: Duration,
+) -> Result<quire_core::entities::job::Model, quire_core::Error> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let job = queue::get(&state.quire.db, tenant, id).await?;
+        let finished = matches!(
+            job.status,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Canceled
+        );
+        if finished || tokio::time::Instant::now() >= deadline {
+            return Ok(job);
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+/// Cancel a job. A queued job ends at once with every credit returned; a running one stops
+/// at its next progress report, also refunded. A finished job answers 409.
+#[utoipa::path(post, path = "/{id}/cancel/", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "Canceled, or asked to stop", body = JobView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 402, description = "The account may not enter", body = ErrorBody),
+        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        (status = 404, description = "No such job in your account", body = ErrorBody),
+        (status = 409, description = "The job has already finished", body = ErrorBody),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<JobView>> {
+    Ok(Json(
+        queue::cancel(&state.quire.db, &tenant, id).await?.into(),
+    ))
+}
