@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The caller's jobs, newest first. Sort keys: `id`, `created_at`, `finished_at`.
-#[utoipa::path(get, path = "/", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/jobs/", tag = "jobs", security(("bearer" = [])),
     params(ListParams, JobFilter),
     responses(
         (status = 200, description = "A page of jobs", body = Paginated<JobView>),
@@ -69,7 +69,7 @@ pub struct WaitParams {
 }
 
 /// One job: status, progress and, once done, its result.
-#[utoipa::path(get, path = "/{id}/", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/jobs/{id}/", tag = "jobs", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Job id"), WaitParams),
     responses(
         (status = 200, description = "The job", body = JobView),
@@ -112,7 +112,7 @@ pub async fn wait_for(
 
 /// Cancel a job. A queued job ends at once with every credit returned; a running one stops
 /// at its next progress report, also refunded. A finished job answers 409.
-#[utoipa::path(post, path = "/{id}/cancel/", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(post, path = "/jobs/{id}/cancel/", tag = "jobs", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Job id")),
     responses(
         (status = 200, description = "Canceled, or asked to stop", body = JobView),

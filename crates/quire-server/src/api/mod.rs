@@ -24,6 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(reference::auth_router()),
         )
         .nest("/planner", reference::planner_router())
-        .nest("/jobs", jobs::router())
+        .merge(jobs::router())
         .nest("/billing", billing::router())
 }

@@ -159,6 +159,34 @@ impl TestApp {
         session["access"].as_str().expect("token").to_owned()
     }
 
+    /// The tenant context of `email`'s account, as the gates would build it.
+    pub async fn tenant(&self, email: &str) -> quire_core::accounts::principal::Tenant {
+        use quire_core::entities::{account, plan, user};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let user = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("user");
+        let account = account::Entity::find_by_id(user.account_id.expect("member"))
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("account");
+        let plan = plan::Entity::find_by_id(account.plan_id.expect("plan"))
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("plan");
+        quire_core::accounts::principal::Tenant {
+            user,
+            account,
+            plan,
+            session_id: String::new(),
+        }
+    }
+
     /// The id of the active plan with this slug (from the seeded catalogue).
     pub async fn plan_id(&self, slug: &str) -> i64 {
         let plans: Value = self

@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
 mod common;
+mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
 mod f3a_tenancy;

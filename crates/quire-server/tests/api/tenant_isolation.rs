@@ -20,7 +20,7 @@ const MATRIX: &str = include_str!("tenant_isolation.csv");
 struct Row {
     method: String,
     path: String,
-    /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription.
+    /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job.
     object: String,
     body: String,
     owner: u16,
@@ -88,6 +88,7 @@ struct Objects {
     sector: i64,
     account: i64,
     subscription: i64,
+    job: i64,
 }
 
 async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
@@ -119,11 +120,26 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     let subscription = subscriptions["results"][0]["id"]
         .as_i64()
         .expect("subscription id");
+    // No endpoint creates a bare job; AI operations do. Queue one directly.
+    let job = quire_core::jobs::queue::enqueue(
+        app.db(),
+        &app.tenant("owner@example.com").await,
+        quire_core::jobs::queue::NewJob {
+            kind: "isolation-check".to_owned(),
+            input: serde_json::json!({}),
+            reserve: 1,
+        },
+        1,
+    )
+    .await
+    .expect("a job")
+    .id;
     Objects {
         site,
         sector,
         account,
         subscription,
+        job,
     }
 }
 
@@ -134,6 +150,7 @@ impl Objects {
             "sector" => Some(self.sector),
             "account" => Some(self.account),
             "subscription" => Some(self.subscription),
+            "job" => Some(self.job),
             _ => None,
         }
     }
