@@ -1,6 +1,8 @@
 //! `quire-bench`: starts the release `quire` binary on a fresh database, signs up users, drives
 //! closed-loop HTTP load per scenario and prints requests/s, p50, p99, errors and server RSS.
 
+mod reservations;
+
 use anyhow::{Context, bail};
 use clap::Parser;
 use hdrhistogram::Histogram;
@@ -114,6 +116,8 @@ async fn main() -> anyhow::Result<()> {
         "starter reference data into an empty database: {:.0} ms",
         reference_load.as_secs_f64() * 1000.0
     );
+    drop(server);
+    reservations::run(backend, args.connections, duration).await?;
     Ok(())
 }
 
@@ -261,23 +265,27 @@ async fn login(client: &Client, base: &str, email: &str) -> anyhow::Result<Value
     Ok(response.json().await?)
 }
 
-struct Report {
+pub(crate) struct Report {
     latencies: Histogram<u64>,
     errors: u64,
     elapsed: Duration,
 }
 
 impl Report {
-    fn print(&self, name: &str, rss_mib: f64) {
+    pub(crate) fn print(&self, name: &str, rss_mib: f64) {
         let total = self.latencies.len() + self.errors;
         println!(
-            "{:<28} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10.1}",
+            "{:<28} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10}",
             name,
             total as f64 / self.elapsed.as_secs_f64(),
             self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
             self.latencies.value_at_quantile(0.99) as f64 / 1000.0,
             self.errors,
-            rss_mib,
+            if rss_mib.is_nan() {
+                "-".to_owned()
+            } else {
+                format!("{rss_mib:.1}")
+            },
         );
     }
 }
@@ -288,12 +296,25 @@ where
     F: Fn(Client, usize) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
+    let client = client.clone();
+    closed_loop(connections, duration, move |i| request(client.clone(), i)).await
+}
+
+/// `connections` tasks each run one operation at a time for `duration`; latency in µs.
+pub(crate) async fn closed_loop<F, Fut>(
+    connections: usize,
+    duration: Duration,
+    operation: F,
+) -> Report
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let started = Instant::now();
     let deadline = started + duration;
     let workers: Vec<_> = (0..connections)
         .map(|worker| {
-            let client = client.clone();
-            let request = request.clone();
+            let operation = operation.clone();
             tokio::spawn(async move {
                 let mut latencies =
                     Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
@@ -301,7 +322,7 @@ where
                 let mut i = worker;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
-                    if request(client.clone(), i).await {
+                    if operation(i).await {
                         let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
                         let _ = latencies.record(micros.max(1));
                     } else {
