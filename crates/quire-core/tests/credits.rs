@@ -33,6 +33,7 @@ quire_testkit::on_both_backends!(
     a_dead_workers_last_attempt_fails_and_is_refunded,
     cancelling_a_queued_job_refunds_it_and_a_finished_one_conflicts,
     a_worker_runs_a_job_end_to_end_with_progress_and_usage,
+    the_running_jobs_cap_holds_per_account,
 );
 
 async fn open(backend: Backend) -> (Arc<Quire>, TestDatabase) {
@@ -338,6 +339,46 @@ async fn cancelling_a_queued_job_refunds_it_and_a_finished_one_conflicts(backend
 
 async fn tenant_other(quire: &Quire) -> Tenant {
     tenant(quire, "bob@example.com", 100).await
+}
+
+async fn the_running_jobs_cap_holds_per_account(backend: Backend) {
+    let (quire, _db) = open(backend).await;
+    let ada = tenant(&quire, "ada@example.com", 100).await;
+    let bob = tenant(&quire, "bob@example.com", 100).await;
+    for _ in 0..2 {
+        queue::enqueue(&quire.db, &ada, job_of("test", 1), 3)
+            .await
+            .expect("enqueue");
+    }
+    let bobs = queue::enqueue(&quire.db, &bob, job_of("test", 1), 3)
+        .await
+        .expect("enqueue");
+    let lease = Duration::seconds(60);
+    let first = queue::claim(&quire.db, "w1", lease, 1)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(first.account_id, ada.account.id);
+    // Ada is at her cap of one running job: the next claim skips to Bob's.
+    let second = queue::claim(&quire.db, "w2", lease, 1)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(second.id, bobs.id);
+    assert!(
+        queue::claim(&quire.db, "w3", lease, 1)
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    queue::succeed(&quire.db, &first, &serde_json::json!({}), 1)
+        .await
+        .expect("succeed");
+    let third = queue::claim(&quire.db, "w3", lease, 1)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(third.account_id, ada.account.id);
 }
 
 /// A handler that reports progress, logs one model call of 1,500 tokens and answers.
