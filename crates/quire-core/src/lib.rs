@@ -1,6 +1,7 @@
 //! Quire's domain and services: accounts, billing and credits over SQLite or PostgreSQL. No HTTP.
 
 pub mod accounts;
+pub mod ai;
 pub mod billing;
 pub mod config;
 pub mod credits;

@@ -2,6 +2,7 @@
 
 use crate::{
     accounts::{hashing::HashingPool, throttle::LoginThrottle, tokens::TokenKeys},
+    ai::AiClient,
     billing::catalogue,
     config::Settings,
     credits,
@@ -15,6 +16,8 @@ pub struct Quire {
     pub keys: TokenKeys,
     pub login_throttle: LoginThrottle,
     pub hashing: HashingPool,
+    /// The configured model provider (offline by default), with retries and per-account caps.
+    pub ai: AiClient,
     /// Verified against when the email is unknown, so both failures take the same time.
     pub(crate) dummy_password_hash: String,
 }
@@ -32,6 +35,8 @@ impl std::fmt::Debug for Quire {
 pub enum OpenError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("AI provider: {0}")]
+    Ai(#[from] crate::ai::AiError),
     #[error("reference data: {0}")]
     Reference(#[from] reference::starter::StarterError),
     #[error("signing key: {0}")]
@@ -58,12 +63,14 @@ impl Quire {
         }
         credits::pricing::seed_if_empty(&db, &settings.pricing).await?;
         let keys = TokenKeys::load(&settings, &db).await?;
+        let ai = AiClient::from_settings(&settings)?;
         let hashing = HashingPool::new().map_err(|e| OpenError::Hasher(e.to_string()))?;
         let dummy_password_hash = hashing
             .hash("timing-equaliser-not-a-password".to_owned())
             .await
             .map_err(|e| OpenError::Hasher(e.to_string()))?;
         Ok(Self {
+            ai,
             hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
             db,

@@ -85,6 +85,19 @@ pub async fn price(
     })
 }
 
+/// The credits to reserve before calling the model: the request's prompt tokens (counted
+/// with the real tokenizer) plus its output cap, priced for the configured model.
+pub async fn estimate(
+    conn: &impl ConnectionTrait,
+    model: &str,
+    request: &crate::ai::ChatRequest,
+) -> Result<i64, DbErr> {
+    let tokens = crate::ai::tokens::estimate_request_tokens(request);
+    Ok(price(conn, model, &request.operation)
+        .await?
+        .credits(tokens, 0))
+}
+
 /// Writes the configured rates and prices into empty tables (first start).
 pub async fn seed_if_empty(db: &Db, settings: &PricingSettings) -> Result<(), DbErr> {
     let now = Utc::now();

@@ -4,6 +4,7 @@
 use super::queue;
 use crate::{
     Error, Quire,
+    ai::{ChatRequest, ChatResponse},
     credits::usage::{self, Call},
     entities::{ai_usage_log, job},
 };
@@ -109,6 +110,77 @@ impl JobContext {
         self.charged
             .fetch_add(row.credits_charged, Ordering::SeqCst);
         Ok(row)
+    }
+
+    /// Calls the model for this job's account, logs the call (a failed one too, with no
+    /// charge) and adds its credits to the job's charge. Rate limits, server errors and
+    /// time-outs that outlast the client's retries end the attempt as retryable.
+    pub async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, JobError> {
+        let ai = &self.quire.ai;
+        let started = std::time::Instant::now();
+        match ai.complete(self.job.account_id, request).await {
+            Ok(response) => {
+                self.record_call(Call {
+                    account_id: self.job.account_id,
+                    user_id: self.job.user_id,
+                    job_id: Some(self.job.id),
+                    operation: &request.operation,
+                    provider: response.provider,
+                    model: &response.model,
+                    input_tokens: response.input_tokens,
+                    output_tokens: response.output_tokens,
+                    latency_ms: i64::try_from(response.latency.as_millis()).unwrap_or(i64::MAX),
+                    error: None,
+                })
+                .await?;
+                Ok(response)
+            }
+            Err(err) => {
+                let message = err.to_string();
+                self.record_call(Call {
+                    account_id: self.job.account_id,
+                    user_id: self.job.user_id,
+                    job_id: Some(self.job.id),
+                    operation: &request.operation,
+                    provider: ai.provider_name(),
+                    model: ai.model(),
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+                    error: Some(&message),
+                })
+                .await?;
+                Err(if err.is_retryable() {
+                    JobError::Retryable(message)
+                } else {
+                    JobError::Fatal(message)
+                })
+            }
+        }
+    }
+
+    /// Like [`complete`](Self::complete) for a JSON answer: when the model's answer does not
+    /// parse, it is asked once more (both calls are logged); a second invalid answer fails the
+    /// job, which returns its credits.
+    pub async fn complete_json(
+        &self,
+        request: &ChatRequest,
+    ) -> Result<(serde_json::Value, ChatResponse), JobError> {
+        let first = self.complete(request).await?;
+        if let Ok(value) = serde_json::from_str(&first.content) {
+            return Ok((value, first));
+        }
+        let mut again = request.clone();
+        again.user.push_str(
+            "\n\nYour previous answer was not valid JSON. Answer with one JSON object only.",
+        );
+        let second = self.complete(&again).await?;
+        match serde_json::from_str(&second.content) {
+            Ok(value) => Ok((value, second)),
+            Err(err) => Err(JobError::Fatal(format!(
+                "the model's answer was not valid JSON, twice ({err})"
+            ))),
+        }
     }
 
     /// Credits this run has charged so far.
