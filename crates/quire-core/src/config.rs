@@ -32,6 +32,12 @@ pub struct Settings {
     pub ai_base_url: Option<String>,
     pub ai_api_key: Option<SecretString>,
     pub ai_model: Option<String>,
+    /// Seconds one model call may take before it counts as timed out.
+    pub ai_timeout_seconds: u64,
+    /// Attempts per model call (429, 5xx and time-outs are retried with back-off).
+    pub ai_max_attempts: u32,
+    /// Model calls one account may have in flight at once.
+    pub ai_per_account_concurrency: usize,
     /// Unset: the Stripe webhook answers 503.
     pub stripe_webhook_secret: Option<SecretString>,
     pub login_throttle: LoginThrottleSettings,
@@ -54,6 +60,9 @@ impl Default for Settings {
             ai_base_url: None,
             ai_api_key: None,
             ai_model: None,
+            ai_timeout_seconds: 120,
+            ai_max_attempts: 3,
+            ai_per_account_concurrency: 2,
             stripe_webhook_secret: None,
             login_throttle: LoginThrottleSettings::default(),
             bank_transfer: BankTransferSettings::default(),

@@ -1,5 +1,5 @@
-//! Jobs (the table-backed queue), the AI usage log, and the pricing tables (model rates and
-//! per-operation prices) operators can edit.
+//! Jobs (the table-backed queue), the AI usage log, and what operators tune: model rates,
+//! per-operation prices and prompt overrides.
 
 use crate::helpers::{fk, index, table_auto};
 use sea_orm_migration::{prelude::*, schema::*};
@@ -69,6 +69,13 @@ enum OperationPrices {
     Operation,
     MinCredits,
     FlatCredits,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum PromptOverrides {
+    Table,
+    Operation,
+    Text,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -204,11 +211,20 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(OperationPrices::FlatCredits))
                     .take(),
             )
+            .await?;
+        manager
+            .create_table(
+                table_auto(PromptOverrides::Table)
+                    .col(string_len(PromptOverrides::Operation, 64).primary_key())
+                    .col(text(PromptOverrides::Text))
+                    .take(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            PromptOverrides::Table.into_iden(),
             OperationPrices::Table.into_iden(),
             ModelRates::Table.into_iden(),
             AiUsageLogs::Table.into_iden(),

@@ -9,9 +9,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Model calls one account may have in flight at once, when settings do not say otherwise.
-pub const DEFAULT_PER_ACCOUNT_CONCURRENCY: usize = 2;
-
 /// How often and how long to try one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -93,10 +90,15 @@ impl AiClient {
                 )?)
             }
         };
+        let policy = RetryPolicy {
+            max_attempts: settings.ai_max_attempts.max(1),
+            timeout: Duration::from_secs(settings.ai_timeout_seconds.max(1)),
+            ..RetryPolicy::default()
+        };
         Ok(Self::new(
             provider,
-            RetryPolicy::default(),
-            DEFAULT_PER_ACCOUNT_CONCURRENCY,
+            policy,
+            settings.ai_per_account_concurrency,
         ))
     }
 

@@ -11,7 +11,7 @@ mod tests;
 
 use std::time::Duration;
 
-pub use client::{AiClient, DEFAULT_PER_ACCOUNT_CONCURRENCY, RetryPolicy};
+pub use client::{AiClient, RetryPolicy};
 pub use offline::OfflineProvider;
 pub use openai::OpenAiProvider;
 

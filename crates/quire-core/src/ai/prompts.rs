@@ -95,6 +95,24 @@ pub fn render(template_text: &str, vars: &serde_json::Value) -> Result<String, A
         .map_err(|e| AiError::Config(format!("prompt template: {e}")))
 }
 
+/// The messages for `operation`: the operator's override from the database when one is
+/// stored, else the newest built-in template, rendered with `vars`.
+pub async fn prompt_for(
+    conn: &impl sea_orm::ConnectionTrait,
+    operation: &str,
+    vars: &serde_json::Value,
+) -> Result<RenderedPrompt, crate::Error> {
+    use sea_orm::EntityTrait;
+    let template = default_template(operation)
+        .ok_or_else(|| crate::Error::Internal(format!("no prompt template for {operation}")))?;
+    let stored = crate::entities::prompt_override::Entity::find_by_id(operation.to_owned())
+        .one(conn)
+        .await?;
+    template
+        .render(stored.as_ref().map(|o| o.text.as_str()), vars)
+        .map_err(|e| crate::Error::Internal(e.to_string()))
+}
+
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);

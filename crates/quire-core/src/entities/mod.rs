@@ -12,6 +12,7 @@ pub mod model_rate;
 pub mod operation_price;
 pub mod payment;
 pub mod plan;
+pub mod prompt_override;
 pub mod refresh_token_family;
 pub mod sector;
 pub mod seed_keyword;

@@ -4,6 +4,7 @@ mod client;
 mod fake_server;
 mod job_billing;
 mod openai_http;
+mod prompt_overrides;
 
 use super::{AiClient, ChatRequest, OpenAiProvider, RetryPolicy};
 use secrecy::SecretString;
