@@ -488,12 +488,18 @@ fn random_credit_sequences_keep_the_ledger_invariants() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (quire, _database) = runtime.block_on(open(Backend::Sqlite));
-    let counter = std::sync::atomic::AtomicUsize::new(0);
-    proptest!(ProptestConfig::with_cases(24), |(steps in proptest::collection::vec(step(), 1..25))| {
-        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        runtime.block_on(run_steps(&quire, n, steps));
-    });
+    let mut backends = vec![Backend::Sqlite];
+    if quire_testkit::postgres_url().is_some() {
+        backends.push(Backend::Postgres);
+    }
+    for backend in backends {
+        let (quire, _database) = runtime.block_on(open(backend));
+        let counter = std::sync::atomic::AtomicUsize::new(0);
+        proptest!(ProptestConfig::with_cases(24), |(steps in proptest::collection::vec(step(), 1..25))| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            runtime.block_on(run_steps(&quire, n, steps));
+        });
+    }
 }
 
 async fn run_steps(quire: &Quire, n: usize, steps: Vec<Step>) {

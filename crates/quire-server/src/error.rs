@@ -231,3 +231,46 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(error: Error) -> (StatusCode, serde_json::Value) {
+        let api = ApiError::from(error);
+        (api.status, serde_json::to_value(&*api.body).expect("json"))
+    }
+
+    #[test]
+    fn insufficient_credits_is_402_with_required_and_available() {
+        let (status, body) = body_of(Error::InsufficientCredits {
+            required: 12,
+            available: 3,
+        });
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+        assert_eq!(body["detail"], "Insufficient credits");
+        assert_eq!(body["code"], "insufficient_credits");
+        assert_eq!(
+            (body["required"].clone(), body["available"].clone()),
+            (12.into(), 3.into())
+        );
+    }
+
+    #[test]
+    fn a_plan_limit_is_400_with_the_limit() {
+        let (status, body) = body_of(Error::PlanLimit {
+            resource: "active sites",
+            limit: 3,
+        });
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "plan_limit_exceeded");
+        assert_eq!(body["limit"], 3);
+    }
+
+    #[test]
+    fn internal_errors_never_show_their_cause() {
+        let (status, body) = body_of(Error::Internal("secret table name".into()));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("secret"));
+    }
+}
