@@ -34,6 +34,7 @@ quire_testkit::on_both_backends!(
     cancelling_a_queued_job_refunds_it_and_a_finished_one_conflicts,
     a_worker_runs_a_job_end_to_end_with_progress_and_usage,
     the_running_jobs_cap_holds_per_account,
+    the_estimate_prices_the_prompt_and_the_output_cap,
 );
 
 async fn open(backend: Backend) -> (Arc<Quire>, TestDatabase) {
@@ -379,6 +380,29 @@ async fn the_running_jobs_cap_holds_per_account(backend: Backend) {
         .expect("claim")
         .expect("job");
     assert_eq!(third.account_id, ada.account.id);
+}
+
+async fn the_estimate_prices_the_prompt_and_the_output_cap(backend: Backend) {
+    let (quire, _db) = open(backend).await;
+    let request = quire_core::ai::ChatRequest {
+        operation: "generate_article".to_owned(),
+        system: "You write articles.".to_owned(),
+        user: "Write about sourdough starters.".to_owned(),
+        max_output_tokens: 3_000,
+        json: false,
+    };
+    let tokens = quire_core::ai::tokens::estimate_request_tokens(&request);
+    assert!(tokens > 3_000 && tokens < 3_100, "{tokens}");
+    // offline-draft: one credit per 1k tokens → ceil(3.0x) = 4, under the minimum of 5.
+    let estimate = quire_core::credits::pricing::estimate(&quire.db, "offline-draft", &request)
+        .await
+        .expect("estimate");
+    assert_eq!(estimate, 5);
+    // gpt-4o: five credits per 1k tokens → ceil(15.x) = 16.
+    let estimate = quire_core::credits::pricing::estimate(&quire.db, "gpt-4o", &request)
+        .await
+        .expect("estimate");
+    assert_eq!(estimate, 16);
 }
 
 /// A handler that reports progress, logs one model call of 1,500 tokens and answers.

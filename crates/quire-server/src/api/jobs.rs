@@ -89,6 +89,30 @@ pub async fn retrieve(
     Ok(Json(wait_for(&state, &tenant, id, wait).await?.into()))
 }
 
+/// The answer to a POST that started an AI operation: 202 with the job and a `Location` to
+/// poll; with `?wait=N` (at most 60 s) the answer waits until the job ends or N passes.
+pub async fn accepted(
+    state: &AppState,
+    tenant: &quire_core::accounts::principal::Tenant,
+    job: quire_core::entities::job::Model,
+    wait: Option<u64>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let location = format!("/api/v1/jobs/{}/", job.id);
+    let wait = Duration::from_secs(wait.unwrap_or(0).min(MAX_WAIT_SECONDS));
+    let job = if wait.is_zero() {
+        job
+    } else {
+        wait_for(state, tenant, job.id, wait).await?
+    };
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(JobView::from(job)),
+    )
+        .into_response())
+}
+
 /// The job once it has ended, or as it is when `wait` runs out.
 pub async fn wait_for(
     state: &AppState,

@@ -16,6 +16,7 @@ quire_testkit::on_both_backends!(
     the_statement_shows_balance_reservations_and_the_ledger_newest_first,
     a_queued_job_can_be_polled_with_wait_and_cancelled_once,
     a_finished_job_shows_its_result_charge_and_usage,
+    an_accepted_operation_answers_202_with_location_and_can_wait,
 );
 
 async fn queue_job(app: &TestApp, email: &str, kind: &str, reserve: i64) -> i64 {
@@ -187,4 +188,32 @@ async fn a_finished_job_shows_its_result_charge_and_usage(backend: Backend) {
     )
     .await;
     assert_eq!(none["count"], 0);
+}
+
+/// The answer every AI operation's POST gives, checked on its own until the first operation
+/// (planner, issue 5) routes to it.
+async fn an_accepted_operation_answers_202_with_location_and_can_wait(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.active_member("ada@example.com", "free").await;
+    let tenant = app.tenant("ada@example.com").await;
+    let state = quire_server::state::AppState {
+        quire: app.quire.clone(),
+        metrics: Arc::new(quire_server::metrics::Metrics::new().expect("metrics")),
+    };
+    let id = queue_job(&app, "ada@example.com", "test", 5).await;
+    let job = queue::get(app.db(), &tenant, id).await.expect("job");
+    let response = quire_server::api::jobs::accepted(&state, &tenant, job.clone(), None)
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/api/v1/jobs/{id}/").as_str()
+    );
+    let started = Instant::now();
+    let waited = quire_server::api::jobs::accepted(&state, &tenant, job, Some(1))
+        .await
+        .expect("answer");
+    assert!(started.elapsed().as_millis() >= 900);
+    assert_eq!(waited.status(), StatusCode::ACCEPTED);
 }
