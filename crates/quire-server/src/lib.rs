@@ -34,8 +34,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-/// A request still running after this answers 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A request still running after this answers 408: the longest `?wait=` (60 s) plus room to
+/// answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(api::jobs::MAX_WAIT_SECONDS + 10);
 
 /// Everything `quire serve` answers, with its middleware.
 pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
@@ -92,11 +93,6 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(ops::readyz))
         .routes(utoipa_axum::routes!(ops::metrics))
         .nest("/api/v1", api::router())
-}
-
-/// The OpenAPI document of every route `quire serve` answers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
 }
 
 /// API answers are never cached.
