@@ -1,0 +1,190 @@
+//! Reading an upload row by row into keywords, row errors and a duplicate count.
+
+use super::{
+    ImportError, ImportedKeyword, MAX_ROWS, ParsedImport, RowError,
+    columns::Columns,
+    sniff::{binary, not_csv, sniff},
+    text::{clean_keyword, keyword_key, unescape_formula},
+    values::{parse_difficulty, parse_intent, parse_volume},
+};
+use csv::{ReaderBuilder, StringRecord, Terminator};
+use std::{collections::HashSet, io::Read};
+
+/// Reads a keyword CSV from any reader, streaming. Whole-file problems (not CSV, more than
+/// [`MAX_ROWS`] rows, no rows, a failing reader) are errors, so the caller writes nothing;
+/// problems of single rows are collected in [`ParsedImport::errors`]. The rules:
+///
+/// - **Encoding**: UTF-8, with or without a byte-order mark. Anything else (invalid UTF-8,
+///   UTF-16, NUL bytes) is refused as [`ImportError::NotCsv`] and nothing is returned.
+/// - **Line ends**: LF or CRLF; a lone CR (old Mac files) when the first line ends in one.
+/// - **Delimiter**: a first line `sep=X` (Excel's hint; X one of `,` `;` tab `|`) sets it.
+///   Otherwise commas, semicolons and tabs outside quotes are counted on the first line;
+///   the most frequent wins, ties going to tab, then semicolon, then comma; a line with
+///   none of them means comma (a one-column file).
+/// - **Header**: the first non-blank row is a header when one of its cells is a known
+///   column name (case, spaces, `_` and `-` ignored): `keyword`, `keywords`, `query`,
+///   `queries`, `term`, `search term`, `search query`, `top queries` for the keyword;
+///   `volume`, `search volume`, `avg. monthly searches`, `avg monthly searches`,
+///   `monthly searches`, `searches`; `difficulty`, `keyword difficulty`, `kd`, `kd %`,
+///   `kd%`; `intent`, `search intent`.
+///   Columns may come in any order; unknown ones are ignored; the first of two same
+///   columns wins. A header without a keyword column is refused as not CSV. Without a
+///   header, columns are positional: keyword, volume, difficulty, intent.
+/// - **Rows**: blank rows (no cell with text) are skipped and not counted. A row with
+///   more non-empty cells than the first row is an error (usually an unquoted `1,200`).
+///   Volume is a whole number ≥ 0, its thousands grouped or not: `1,200`, `1.200`,
+///   `1 200` (also with a no-break or thin space) and `1'200` are all 1200 (in a comma
+///   file a `1,200` must be quoted); a `1.000` is a thousand, as in a `;` file. An
+///   all-zero fraction (`1200.0`, as pandas writes) is accepted. Difficulty is a whole
+///   number 0–100.
+///   Intent is one of the four values in any case, or any beginning of one (`i`, `info`,
+///   `comm`, `trans`, `nav`…). Empty optional cells mean unknown.
+/// - **Keywords** are normalised ([`normalise_keyword`](super::normalise_keyword)); a
+///   keyword cell starting with `'` and a formula character loses the `'` (undoing the
+///   export's escape). Duplicates within the file (by [`keyword_key`](super::keyword_key))
+///   are skipped and counted; the first occurrence wins.
+/// - **Lines** in errors are 1-based physical lines where the row starts, so quoted
+///   newlines, blank lines, CRLF and a `sep=` line all count.
+pub fn parse_import<R: Read>(reader: R) -> Result<ParsedImport, ImportError> {
+    parse_with_limit(reader, MAX_ROWS)
+}
+
+fn parse_with_limit<R: Read>(reader: R, limit: usize) -> Result<ParsedImport, ImportError> {
+    let sniffed = sniff(reader)?;
+    // Only `\n` ends a row (a `\r` before it is trimmed with the cell), and every row ends
+    // with one (see `Sniffed`), so a row's last line is the reader's line count minus one.
+    let mut csv = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniffed.delimiter)
+        .terminator(Terminator::Any(b'\n'))
+        .buffer_capacity(64 * 1024)
+        .from_reader(sniffed.stream);
+    let mut record = StringRecord::new();
+    let mut columns = None;
+    let mut seen = HashSet::new();
+    let mut parsed = ParsedImport::default();
+    while csv.read_record(&mut record).map_err(read_error)? {
+        let inner_newlines = checked_newlines(&record)?;
+        let line = csv.position().line() - 1 - inner_newlines + sniffed.skipped_lines;
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let columns = match &columns {
+            Some(columns) => columns,
+            None => {
+                let (found, header) = Columns::from_first_row(&record)?;
+                let columns = columns.insert(found);
+                if header {
+                    continue;
+                }
+                columns
+            }
+        };
+        parsed.rows += 1;
+        if parsed.rows > limit as u64 {
+            return Err(ImportError::TooManyRows { limit });
+        }
+        match read_row(&record, columns, line) {
+            Ok(keyword) => {
+                if seen.insert(keyword_key(&keyword.keyword)) {
+                    parsed.keywords.push(keyword);
+                } else {
+                    parsed.duplicates += 1;
+                }
+            }
+            Err(message) => parsed.errors.push(RowError { line, message }),
+        }
+    }
+    if parsed.rows == 0 {
+        return Err(ImportError::Empty);
+    }
+    Ok(parsed)
+}
+
+fn read_error(err: csv::Error) -> ImportError {
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => ImportError::Io(err.to_string()),
+        csv::ErrorKind::Utf8 { .. } => not_csv("the file is not UTF-8 text; save it as CSV UTF-8"),
+        _ => not_csv("the file could not be read as CSV"),
+    }
+}
+
+/// The newlines inside the row's quoted cells; a NUL anywhere means binary data.
+fn checked_newlines(record: &StringRecord) -> Result<u64, ImportError> {
+    let mut newlines = 0;
+    for byte in record.as_slice().bytes() {
+        match byte {
+            0 => return Err(binary()),
+            b'\n' => newlines += 1,
+            _ => {}
+        }
+    }
+    Ok(newlines)
+}
+
+/// One data row, or every problem it has.
+fn read_row(
+    record: &StringRecord,
+    columns: &Columns,
+    line: u64,
+) -> Result<ImportedKeyword, String> {
+    let cell = |index: Option<usize>| {
+        index
+            .and_then(|index| record.get(index))
+            .unwrap_or_default()
+            .trim()
+    };
+    let mut problems = Vec::new();
+    if record
+        .iter()
+        .skip(columns.width)
+        .any(|cell| !cell.trim().is_empty())
+    {
+        problems.push(format!(
+            "the row has {} cells but the first row has {}; quote values that contain the delimiter",
+            record.len(),
+            columns.width
+        ));
+    }
+    let keyword =
+        clean_keyword(unescape_formula(cell(Some(columns.keyword)))).map_err(str::to_owned);
+    let keyword = noted(keyword, &mut problems);
+    let volume = noted(parse_volume(cell(columns.volume)), &mut problems);
+    let difficulty = noted(parse_difficulty(cell(columns.difficulty)), &mut problems);
+    let intent = noted(parse_intent(cell(columns.intent)), &mut problems);
+    match (keyword, volume, difficulty, intent) {
+        (Some(keyword), Some(volume), Some(difficulty), Some(intent)) if problems.is_empty() => {
+            Ok(ImportedKeyword {
+                line,
+                keyword,
+                volume,
+                difficulty,
+                intent,
+            })
+        }
+        _ => Err(problems.join("; ")),
+    }
+}
+
+fn noted<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
+    result.map_err(|problem| problems.push(problem)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_row_limit_refuses_one_row_more() {
+        let rows = |count: usize| (0..count).map(|i| format!("k{i}\n")).collect::<String>();
+        let at_limit = parse_with_limit(rows(5).as_bytes(), 5).expect("five rows");
+        assert_eq!(at_limit.keywords.len(), 5);
+        assert_eq!(
+            parse_with_limit(rows(6).as_bytes(), 5),
+            Err(ImportError::TooManyRows { limit: 5 })
+        );
+        let header_and_blank_lines_do_not_count = format!("keyword\n\n,,\n{}", rows(5));
+        assert!(parse_with_limit(header_and_blank_lines_do_not_count.as_bytes(), 5).is_ok());
+    }
+}
