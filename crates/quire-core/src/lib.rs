@@ -10,6 +10,7 @@ pub mod entities;
 mod error;
 pub mod jobs;
 pub mod listing;
+pub mod planner;
 mod quire;
 pub mod reference;
 pub mod tenancy;

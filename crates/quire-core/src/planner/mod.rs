@@ -1,0 +1,3 @@
+//! Planner: keywords, clustering, ideas.
+
+pub mod clustering;
