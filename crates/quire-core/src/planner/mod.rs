@@ -1,3 +1,4 @@
 //! Planner: keywords, clustering, ideas.
 
+pub mod clustering;
 pub mod keyword_csv;
