@@ -38,6 +38,21 @@ pub struct ErrorBody {
     pub fields: BTreeMap<String, Vec<String>>,
 }
 
+/// The refusals every endpoint behind the tenant gates can answer, documented once.
+#[derive(utoipa::IntoResponses)]
+pub enum GateRefusals {
+    /// No token, or an invalid, expired or revoked one.
+    #[response(status = 401)]
+    NotAuthenticated(ErrorBody),
+    /// The account may not enter: `subscription_required` or `payment_pending`.
+    #[response(status = 402)]
+    PaymentRequired(ErrorBody),
+    /// An operator on a tenant endpoint, a role without the right, a suspended account or a
+    /// deactivated user.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,

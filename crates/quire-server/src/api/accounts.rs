@@ -3,7 +3,7 @@
 
 use super::views::{AccountView, SubscriptionView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -33,10 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "The caller's account", body = Paginated<AccountView>),
         (status = 400, description = "Bad page or page size", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list_accounts(
     TenantContext(tenant): TenantContext,
@@ -60,10 +58,8 @@ pub async fn list_accounts(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The caller's account", body = AccountView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Not the caller's account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn retrieve_account(
     State(state): State<AppState>,
@@ -81,12 +77,10 @@ pub async fn retrieve_account(
     responses(
         (status = 200, description = "Updated", body = AccountView),
         (status = 400, description = "Invalid fields", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, role other than owner or admin, or suspended", body = ErrorBody),
         (status = 404, description = "Not the caller's account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn update_account(
     State(state): State<AppState>,
@@ -104,10 +98,8 @@ pub async fn update_account(
     responses(
         (status = 200, description = "A page of subscriptions", body = Paginated<SubscriptionView>),
         (status = 400, description = "Bad page or page size", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list_subscriptions(
     State(state): State<AppState>,
@@ -126,10 +118,8 @@ pub async fn list_subscriptions(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such subscription in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn retrieve_subscription(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 
 use super::views::{AccountView, PaymentView, PlanView, SubscriptionView, UserView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, Authenticated, BearerToken, ClientAddress},
     state::AppState,
 };
@@ -260,9 +260,7 @@ pub struct MeResponse {
 #[utoipa::path(get, path = "/me/", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "No valid access token", body = ErrorBody),
-        (status = 402, description = "The account may not enter (see code)", body = ErrorBody),
-        (status = 403, description = "Suspended, not configured or deactivated", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn me(Authenticated(principal): Authenticated) -> Json<MeResponse> {
     Json(MeResponse {

@@ -2,7 +2,7 @@
 
 use super::views::{CreditTransactionView, UsageView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::TenantContext,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -42,9 +42,7 @@ pub struct CreditsView {
 #[utoipa::path(get, path = "/credits/", tag = "billing", security(("bearer" = [])),
     responses(
         (status = 200, description = "Balance, reserved and this period's use", body = CreditsView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn credits(
     State(state): State<AppState>,
@@ -66,10 +64,8 @@ pub async fn credits(
     responses(
         (status = 200, description = "A page of ledger rows", body = Paginated<CreditTransactionView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn transactions(
     State(state): State<AppState>,
@@ -99,10 +95,8 @@ pub async fn transactions(
     responses(
         (status = 200, description = "A page of usage rows", body = Paginated<UsageView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn usage_rows(
     State(state): State<AppState>,

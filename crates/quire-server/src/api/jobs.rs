@@ -3,7 +3,7 @@
 
 use super::views::JobView;
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::TenantContext,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -38,10 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of jobs", body = Paginated<JobView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -74,10 +72,8 @@ pub struct WaitParams {
     responses(
         (status = 200, description = "The job", body = JobView),
         (status = 400, description = "`wait` is not a number", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such job in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -140,11 +136,9 @@ pub async fn wait_for(
     params(("id" = i64, Path, description = "Job id")),
     responses(
         (status = 200, description = "Canceled, or asked to stop", body = JobView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such job in your account", body = ErrorBody),
         (status = 409, description = "The job has already finished", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn cancel(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 
 use super::views::{IndustryView, SeedKeywordView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::Authenticated,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -29,10 +29,8 @@ pub fn planner_router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of industries", body = Paginated<IndustryView>),
         (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list_industries(
     State(state): State<AppState>,
@@ -58,10 +56,8 @@ pub async fn list_industries(
     responses(
         (status = 200, description = "A page of seed keywords", body = Paginated<SeedKeywordView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list_seed_keywords(
     State(state): State<AppState>,

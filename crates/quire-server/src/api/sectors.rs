@@ -2,7 +2,7 @@
 
 use super::views::SectorView;
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -29,10 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of sectors", body = Paginated<SectorView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -59,11 +57,9 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = SectorView),
         (status = 400, description = "Invalid fields (including a site that is not yours), or `plan_limit_exceeded` with `limit`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -78,10 +74,8 @@ pub async fn create(
     params(("id" = i64, Path, description = "Sector id")),
     responses(
         (status = 200, description = "The sector", body = SectorView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -100,12 +94,10 @@ pub async fn retrieve(
     responses(
         (status = 200, description = "Updated", body = SectorView),
         (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -127,12 +119,10 @@ pub async fn update(
     responses(
         (status = 200, description = "Replaced", body = SectorView),
         (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn replace(
     State(state): State<AppState>,
@@ -155,10 +145,8 @@ pub async fn replace(
     params(("id" = i64, Path, description = "Sector id")),
     responses(
         (status = 204, description = "Deleted with everything under it"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,

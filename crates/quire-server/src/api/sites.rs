@@ -2,7 +2,7 @@
 
 use super::views::SiteView;
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -28,10 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of sites", body = Paginated<SiteView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -57,11 +55,9 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = SiteView),
         (status = 400, description = "Invalid fields, or `plan_limit_exceeded` with `limit`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -76,10 +72,8 @@ pub async fn create(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The site", body = SiteView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -96,12 +90,10 @@ pub async fn retrieve(
     responses(
         (status = 200, description = "Updated", body = SiteView),
         (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -123,12 +115,10 @@ pub async fn update(
     responses(
         (status = 200, description = "Replaced", body = SiteView),
         (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn replace(
     State(state): State<AppState>,
@@ -150,10 +140,8 @@ pub async fn replace(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 204, description = "Deleted with everything under it"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 402, description = "The account may not enter", body = ErrorBody),
-        (status = 403, description = "Operator, or account suspended", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
+        GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
