@@ -98,6 +98,19 @@ pub fn parse_ordering<C: ColumnTrait>(
     Ok(ordering)
 }
 
+/// Like [`parse_ordering`], with `default` when the caller asked for no order.
+pub fn parse_ordering_or<C: ColumnTrait>(
+    spec: Option<&str>,
+    accepted: SortKeys<C>,
+    default: (C, Order),
+) -> Result<Vec<(C, Order)>, Error> {
+    let mut ordering = parse_ordering(spec, accepted)?;
+    if ordering.is_empty() {
+        ordering.push(default);
+    }
+    Ok(ordering)
+}
+
 /// A case-insensitive "contains" match of `term` in any of `columns`; `%`, `_` and `\` in the
 /// term match themselves.
 pub fn search<C: ColumnTrait>(term: &str, columns: &[C]) -> Condition {

@@ -310,11 +310,7 @@ async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<C
             note: Some(format!("Sign-up grant of the {} plan", plan.name)),
         },
     )
-    .await
-    .map_err(|e| match e {
-        ledger::LedgerError::Database(err) => Error::Database(err),
-        other => Error::Internal(other.to_string()),
-    })?;
+    .await?;
 
     let account = account::Entity::find_by_id(subscription.account_id)
         .one(&txn)

@@ -34,6 +34,22 @@ pub enum LedgerError {
     Database(#[from] DbErr),
 }
 
+impl From<LedgerError> for crate::Error {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Insufficient {
+                required,
+                available,
+            } => crate::Error::InsufficientCredits {
+                required,
+                available,
+            },
+            LedgerError::AccountNotFound => crate::Error::NotFound,
+            LedgerError::Database(err) => crate::Error::Database(err),
+        }
+    }
+}
+
 /// What applying an entry did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {

@@ -20,20 +20,6 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr};
 
-fn ledger_error(err: LedgerError) -> Error {
-    match err {
-        LedgerError::Insufficient {
-            required,
-            available,
-        } => Error::InsufficientCredits {
-            required,
-            available,
-        },
-        LedgerError::AccountNotFound => Error::NotFound,
-        LedgerError::Database(err) => Error::Database(err),
-    }
-}
-
 /// Holds `amount` credits for `job` (inside the transaction that creates the job, so the
 /// job and its reservation exist together or not at all). Short → `InsufficientCredits`.
 pub async fn reserve(
@@ -63,7 +49,7 @@ pub async fn reserve(
             required: amount,
             available,
         },
-        other => ledger_error(other),
+        other => Error::from(other),
     })?;
     job::Entity::update_many()
         .col_expr(job::Column::ReservedCredits, Expr::value(amount))
@@ -128,7 +114,7 @@ pub async fn settle(
             },
         )
         .await
-        .map_err(ledger_error)?;
+        .map_err(Error::from)?;
         if matches!(applied, Applied::AlreadyApplied(_)) {
             return Ok(0);
         }
@@ -162,6 +148,6 @@ async fn release(txn: &DatabaseTransaction, job: &job::Model) -> Result<(), Erro
         },
     )
     .await
-    .map_err(ledger_error)?;
+    .map_err(Error::from)?;
     Ok(())
 }

@@ -120,10 +120,11 @@ pub async fn transactions(
     ordering: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<credit_transaction::Model>, Error> {
-    let mut ordering = listing::parse_ordering(ordering, SORT_KEYS)?;
-    if ordering.is_empty() {
-        ordering.push((credit_transaction::Column::Id, sea_orm::Order::Desc));
-    }
+    let ordering = listing::parse_ordering_or(
+        ordering,
+        SORT_KEYS,
+        (credit_transaction::Column::Id, sea_orm::Order::Desc),
+    )?;
     let mut select = credit_transaction::Entity::find()
         .filter(credit_transaction::Column::AccountId.eq(tenant.account.id));
     if let Some(kind) = filter.kind {

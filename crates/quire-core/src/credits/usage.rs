@@ -93,10 +93,11 @@ pub async fn list(
     ordering: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<ai_usage_log::Model>, Error> {
-    let mut ordering = listing::parse_ordering(ordering, SORT_KEYS)?;
-    if ordering.is_empty() {
-        ordering.push((ai_usage_log::Column::Id, sea_orm::Order::Desc));
-    }
+    let ordering = listing::parse_ordering_or(
+        ordering,
+        SORT_KEYS,
+        (ai_usage_log::Column::Id, sea_orm::Order::Desc),
+    )?;
     let mut select =
         ai_usage_log::Entity::find().filter(ai_usage_log::Column::AccountId.eq(tenant.account.id));
     if let Some(operation) = filter.operation {

@@ -360,10 +360,8 @@ pub async fn list(
     ordering: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<job::Model>, Error> {
-    let mut ordering = listing::parse_ordering(ordering, SORT_KEYS)?;
-    if ordering.is_empty() {
-        ordering.push((job::Column::Id, sea_orm::Order::Desc));
-    }
+    let ordering =
+        listing::parse_ordering_or(ordering, SORT_KEYS, (job::Column::Id, sea_orm::Order::Desc))?;
     let mut select = job::Entity::find().filter(job::Column::AccountId.eq(tenant.account.id));
     if let Some(status) = filter.status {
         select = select.filter(job::Column::Status.eq(status));

@@ -31,10 +31,11 @@ pub async fn list_industries(
     ordering: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<(industry::Model, Vec<industry_sector::Model>)>, Error> {
-    let mut ordering = listing::parse_ordering(ordering, INDUSTRY_SORT_KEYS)?;
-    if ordering.is_empty() {
-        ordering.push((industry::Column::Name, sea_orm::Order::Asc));
-    }
+    let ordering = listing::parse_ordering_or(
+        ordering,
+        INDUSTRY_SORT_KEYS,
+        (industry::Column::Name, sea_orm::Order::Asc),
+    )?;
     let mut select = industry::Entity::find();
     if let Some(term) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
         select = select.filter(listing::search(
@@ -86,10 +87,11 @@ pub async fn list_seed_keywords(
     ordering: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<seed_keyword::Model>, Error> {
-    let mut ordering = listing::parse_ordering(ordering, SEED_KEYWORD_SORT_KEYS)?;
-    if ordering.is_empty() {
-        ordering.push((seed_keyword::Column::Volume, sea_orm::Order::Desc));
-    }
+    let ordering = listing::parse_ordering_or(
+        ordering,
+        SEED_KEYWORD_SORT_KEYS,
+        (seed_keyword::Column::Volume, sea_orm::Order::Desc),
+    )?;
     let mut select = seed_keyword::Entity::find();
     if let Some(id) = filter.industry_sector_id {
         select = select.filter(seed_keyword::Column::IndustrySectorId.eq(id));

@@ -24,6 +24,15 @@ pub(crate) async fn lock_account(
     Ok(())
 }
 
+/// `PlanLimit` when `active` rows already fill the plan's `limit` for `resource`.
+pub(crate) fn check_limit(active: u64, limit: i32, resource: &'static str) -> Result<(), Error> {
+    let limit = i64::from(limit);
+    if i64::try_from(active).unwrap_or(i64::MAX) >= limit {
+        return Err(Error::PlanLimit { resource, limit });
+    }
+    Ok(())
+}
+
 /// A required, trimmed name of 1 to 100 characters.
 pub(crate) fn check_name(errors: &mut ValidationErrors, field: &str, value: &str) -> String {
     let name = value.trim().to_owned();

@@ -1,7 +1,7 @@
 //! Sectors: topic areas of a tenant's site. A sector takes its account from its site; active
 //! sectors per site count against `plan.max_industries`.
 
-use super::{check_description, check_name, double_option, lock_account, sites};
+use super::{check_description, check_limit, check_name, double_option, lock_account, sites};
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
@@ -260,13 +260,11 @@ async fn validate(
             .filter(sector::Column::IsActive.eq(true))
             .count(conn)
             .await?;
-        let limit = i64::from(tenant.plan.max_industries);
-        if i64::try_from(active).unwrap_or(i64::MAX) >= limit {
-            return Err(Error::PlanLimit {
-                resource: "active sectors per site",
-                limit,
-            });
-        }
+        check_limit(
+            active,
+            tenant.plan.max_industries,
+            "active sectors per site",
+        )?;
     }
     Ok(SectorFields {
         name,

@@ -2,7 +2,7 @@
 //! (`is_active = false`) frees a slot and keeps everything; deleting removes the site with
 //! its sectors (and, through the same cascade, every planner and writer row under them).
 
-use super::{check_description, check_name, double_option, lock_account};
+use super::{check_description, check_limit, check_name, double_option, lock_account};
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
@@ -243,13 +243,7 @@ async fn validate(
             .filter(site::Column::IsActive.eq(true))
             .count(conn)
             .await?;
-        let limit = i64::from(tenant.plan.max_sites);
-        if i64::try_from(active).unwrap_or(i64::MAX) >= limit {
-            return Err(Error::PlanLimit {
-                resource: "active sites",
-                limit,
-            });
-        }
+        check_limit(active, tenant.plan.max_sites, "active sites")?;
     }
     Ok(SiteFields {
         name,
