@@ -6,6 +6,7 @@ mod helpers;
 mod m20261126_000001_foundation;
 mod m20261126_000002_tenancy;
 mod m20261126_000003_jobs_and_usage;
+mod m20261126_000004_planner;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_tenancy::Migration),
             Box::new(m20261126_000003_jobs_and_usage::Migration),
+            Box::new(m20261126_000004_planner::Migration),
         ]
     }
 }

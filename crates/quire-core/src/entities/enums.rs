@@ -58,6 +58,27 @@ string_enum!(
     KeywordIntent { Informational, Commercial, Transactional, Navigational }
 );
 string_enum!(
+    /// Whether a keyword is in play; archived keywords are kept but never clustered.
+    KeywordStatus { Active, Archived }
+);
+string_enum!(
+    /// Whether a cluster is in play.
+    ClusterStatus { Active, Archived }
+);
+string_enum!(
+    /// A content idea's state: new, sent to the writer (a task exists), or archived.
+    IdeaStatus { New, Sent, Archived }
+);
+string_enum!(
+    /// The kind of piece an idea or task is for.
+    ContentType { Article, Guide, HowTo, Listicle, Comparison, Review }
+);
+string_enum!(
+    /// Where a writer task is: waiting, being generated, drafted, in review, published, or
+    /// failed.
+    TaskStatus { Queued, Generating, Draft, Review, Published, Failed }
+);
+string_enum!(
     /// Where a job is in its life.
     JobStatus { Queued, Running, Succeeded, Failed, Canceled }
 );

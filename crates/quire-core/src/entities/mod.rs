@@ -2,12 +2,15 @@
 
 pub mod account;
 pub mod ai_usage_log;
+pub mod cluster;
+pub mod content_idea;
 pub mod credit_transaction;
 pub mod enums;
 pub mod industry;
 pub mod industry_sector;
 pub mod instance_secret;
 pub mod job;
+pub mod keyword;
 pub mod model_rate;
 pub mod operation_price;
 pub mod payment;
@@ -18,4 +21,5 @@ pub mod sector;
 pub mod seed_keyword;
 pub mod site;
 pub mod subscription;
+pub mod task;
 pub mod user;
