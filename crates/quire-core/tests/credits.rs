@@ -390,6 +390,7 @@ async fn the_estimate_prices_the_prompt_and_the_output_cap(backend: Backend) {
         user: "Write about sourdough starters.".to_owned(),
         max_output_tokens: 3_000,
         json: false,
+        context: serde_json::Value::Null,
     };
     let tokens = quire_core::ai::tokens::estimate_request_tokens(&request);
     assert!(tokens > 3_000 && tokens < 3_100, "{tokens}");

@@ -1,5 +1,8 @@
 //! Test support shared by Quire's crates: a fresh database per test (a temp SQLite file, or
-//! a new PostgreSQL database dropped afterwards) and a macro to run a test on both.
+//! a new PostgreSQL database dropped afterwards), a macro to run a test on both, and a fake
+//! OpenAI-compatible server.
+
+pub mod fake_openai;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -2,6 +2,7 @@
 
 mod client;
 pub mod offline;
+mod offline_json;
 pub mod openai;
 pub mod prompts;
 pub mod tokens;
@@ -28,6 +29,9 @@ pub struct ChatRequest {
     /// OpenAI to accept it. The content is not validated here: a reply that does not parse still
     /// used tokens, so the caller decides whether to charge and re-prompt.
     pub json: bool,
+    /// The facts the prompt was written from (`Null` when none). Models read the prompt; the
+    /// offline provider drafts its answer from these.
+    pub context: serde_json::Value,
 }
 
 /// A model's answer with what it cost.

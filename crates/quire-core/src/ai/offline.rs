@@ -25,7 +25,9 @@ const STOPWORDS: &[&str] = &[
 
 /// Answers every request with a draft assembled from the request alone. It never pretends to
 /// be a model: its name is `offline`, its model `offline-draft`, and every answer carries
-/// [`OFFLINE_LABEL`] (JSON answers also `"offline_draft": true`).
+/// [`OFFLINE_LABEL`] (JSON answers also `"offline_draft": true`). The planner's JSON
+/// operations get answers in the shape they ask for, drafted from the request's context
+/// (`offline_json.rs`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineProvider;
 
@@ -44,7 +46,10 @@ impl Provider for OfflineProvider {
         let draft = Draft::from_request(request);
         let budget = usize::try_from(request.max_output_tokens).unwrap_or(usize::MAX);
         let content = if request.json {
-            draft.json(budget)
+            match super::offline_json::draft(&request.operation, &request.context) {
+                Some(structured) => structured.to_string(),
+                None => draft.json(budget),
+            }
         } else {
             draft.text(budget)
         };
@@ -206,6 +211,7 @@ mod tests {
                 .into(),
             max_output_tokens,
             json,
+            context: serde_json::Value::Null,
         }
     }
 

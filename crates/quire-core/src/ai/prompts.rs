@@ -21,11 +21,33 @@ pub struct PromptTemplate {
     pub text: &'static str,
 }
 
-const DEFAULTS: &[PromptTemplate] = &[PromptTemplate {
-    operation: "smoke_test",
-    version: 1,
-    text: include_str!("../../prompts/smoke_test.v1.md"),
-}];
+const DEFAULTS: &[PromptTemplate] = &[
+    PromptTemplate {
+        operation: "smoke_test",
+        version: 1,
+        text: include_str!("../../prompts/smoke_test.v1.md"),
+    },
+    PromptTemplate {
+        operation: "auto_cluster_ai",
+        version: 1,
+        text: include_str!("../../prompts/auto_cluster_ai.v1.md"),
+    },
+    PromptTemplate {
+        operation: "auto_cluster_merge",
+        version: 1,
+        text: include_str!("../../prompts/auto_cluster_merge.v1.md"),
+    },
+    PromptTemplate {
+        operation: "auto_cluster_hybrid",
+        version: 1,
+        text: include_str!("../../prompts/auto_cluster_hybrid.v1.md"),
+    },
+    PromptTemplate {
+        operation: "generate_ideas",
+        version: 1,
+        text: include_str!("../../prompts/generate_ideas.v1.md"),
+    },
+];
 
 /// Every built-in template, all versions.
 pub fn templates() -> &'static [PromptTemplate] {

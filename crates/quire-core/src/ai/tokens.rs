@@ -56,6 +56,7 @@ mod tests {
             user: user.into(),
             max_output_tokens,
             json: false,
+            context: serde_json::Value::Null,
         }
     }
 

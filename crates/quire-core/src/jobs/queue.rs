@@ -164,6 +164,12 @@ async fn current_attempt(
         .await?)
 }
 
+/// Whether `job`'s attempt is still this worker's: a handler checks it inside the
+/// transaction that writes its results, so a worker that lost its lease writes nothing.
+pub async fn holds_lease(conn: &impl ConnectionTrait, job: &job::Model) -> Result<bool, Error> {
+    Ok(current_attempt(conn, job).await?.is_some())
+}
+
 /// Records the result and settles the credits (actual charge, rest returned), together.
 /// A worker that lost its lease changes nothing.
 pub async fn succeed(

@@ -1,7 +1,9 @@
 //! Planner: keywords, clustering, ideas.
 
+pub mod auto_cluster;
 pub mod cluster_totals;
 pub mod clustering;
+pub mod idea_generation;
 pub mod keyword_csv;
 pub mod scope;
 pub mod stored_json;

@@ -243,6 +243,29 @@ impl TestApp {
     }
 }
 
+/// Job workers running for a test; they stop when this is dropped.
+pub struct Workers {
+    _stop: tokio::sync::watch::Sender<bool>,
+    _tasks: tokio::task::JoinSet<()>,
+}
+
+impl TestApp {
+    /// Starts `count` job workers with every handler of this build.
+    pub fn start_workers(&self, count: usize) -> Workers {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let tasks = quire_core::jobs::worker::spawn(
+            self.quire.clone(),
+            quire_core::jobs::handlers(),
+            count,
+            stopped,
+        );
+        Workers {
+            _stop: stop,
+            _tasks: tasks,
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

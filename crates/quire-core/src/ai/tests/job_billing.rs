@@ -1,9 +1,6 @@
 //! A job that calls the fake model, end to end on both databases: the exact credits and cost
 //! of a success, and every credit returned when the model fails or answers nonsense twice.
 
-use super::fake_server::{
-    ANSWER_MODEL, COMPLETION_TOKENS, FakeOpenAi, PROMPT_TOKENS, Reply, Script,
-};
 use super::{fast_policy, openai_client};
 use crate::{
     Quire,
@@ -24,6 +21,9 @@ use crate::{
     },
 };
 use chrono::Utc;
+use quire_testkit::fake_openai::{
+    ANSWER_MODEL, COMPLETION_TOKENS, FakeOpenAi, PROMPT_TOKENS, Reply, Script,
+};
 use quire_testkit::{Backend, TestDatabase};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::sync::Arc;
@@ -46,6 +46,7 @@ impl JobHandler for AskForJson {
             user: "alpha ideas about sourdough".into(),
             max_output_tokens: 200,
             json: true,
+            context: serde_json::Value::Null,
         };
         let (answer, _) = ctx.complete_json(&request).await?;
         Ok(answer)

@@ -1,7 +1,6 @@
 //! Tests of the AI core against a fake OpenAI-compatible server and a scripted provider.
 
 mod client;
-mod fake_server;
 mod job_billing;
 mod openai_http;
 mod prompt_overrides;
@@ -31,6 +30,7 @@ fn request(user: &str) -> ChatRequest {
         user: user.into(),
         max_output_tokens: 64,
         json: false,
+        context: serde_json::Value::Null,
     }
 }
 

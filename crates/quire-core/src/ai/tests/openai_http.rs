@@ -1,11 +1,11 @@
 //! The OpenAI-compatible provider through [`AiClient`] against the fake server.
 
-use super::fake_server::{
+use super::{API_KEY, MODEL, fast_policy, openai_client, request};
+use crate::ai::{AiError, RetryPolicy, tokens};
+use quire_testkit::fake_openai::{
     ANSWER_MODEL, COMPLETION_TOKENS, FakeOpenAi, JSON_ANSWER, PROMPT_TOKENS, Reply, Script,
     TEXT_ANSWER,
 };
-use super::{API_KEY, MODEL, fast_policy, openai_client, request};
-use crate::ai::{AiError, RetryPolicy, tokens};
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,6 @@
-//! A fake OpenAI-compatible server on loopback: answers from a script, can fail on demand, and
-//! counts requests and how many were in flight at once.
+//! A fake OpenAI-compatible server on loopback: answers from a script (fixed replies, given
+//! contents, or a function of the request), can fail on demand, and counts requests and how
+//! many were in flight at once.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,17 +14,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub(super) const PROMPT_TOKENS: i64 = 57;
-pub(super) const COMPLETION_TOKENS: i64 = 17;
-pub(super) const ANSWER_MODEL: &str = "gpt-test-2025-01-01";
-pub(super) const TEXT_ANSWER: &str = "Hello from the fake model.";
-pub(super) const JSON_ANSWER: &str = r#"{"greeting":"hello"}"#;
+pub const PROMPT_TOKENS: i64 = 57;
+pub const COMPLETION_TOKENS: i64 = 17;
+pub const ANSWER_MODEL: &str = "gpt-test-2025-01-01";
+pub const TEXT_ANSWER: &str = "Hello from the fake model.";
+pub const JSON_ANSWER: &str = r#"{"greeting":"hello"}"#;
 
 /// What the server does with one request.
 #[derive(Debug, Clone)]
-pub(super) enum Reply {
+pub enum Reply {
     /// 200 with a chat completion and `usage`, after the configured delay.
     Ok,
+    /// 200 with this content and this usage, after the configured delay.
+    Answer {
+        content: String,
+        prompt_tokens: i64,
+        completion_tokens: i64,
+    },
     /// 200 with a chat completion but no `usage`.
     NoUsage,
     /// 429 `rate_limit_exceeded`, with `Retry-After` when given.
@@ -40,11 +47,17 @@ pub(super) enum Reply {
     ProseForJson,
 }
 
-/// How the server behaves: `replies` in order, then `fallback` for every later request.
-pub(super) struct Script {
-    pub(super) replies: Vec<Reply>,
-    pub(super) fallback: Reply,
-    pub(super) ok_delay: Duration,
+/// Builds the reply to a request from its JSON body.
+pub type Responder = Arc<dyn Fn(&Value) -> Reply + Send + Sync>;
+
+/// How the server behaves: `replies` in order, then `responder` (when set) or `fallback` for
+/// every later request.
+#[derive(Clone)]
+pub struct Script {
+    pub replies: Vec<Reply>,
+    pub fallback: Reply,
+    pub responder: Option<Responder>,
+    pub ok_delay: Duration,
 }
 
 impl Default for Script {
@@ -52,27 +65,48 @@ impl Default for Script {
         Self {
             replies: Vec::new(),
             fallback: Reply::Ok,
+            responder: None,
             ok_delay: Duration::ZERO,
         }
     }
 }
 
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-pub(super) struct Seen {
-    pub(super) body: Value,
-    pub(super) authorization: Option<String>,
+impl Script {
+    /// Answers every request with `respond(request body)`.
+    pub fn responding(respond: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> Self {
+        Self {
+            responder: Some(Arc::new(respond)),
+            ..Self::default()
+        }
+    }
 }
 
-pub(super) struct FakeOpenAi {
+/// The user message of a chat-completion request body.
+pub fn user_message(body: &Value) -> &str {
+    body["messages"]
+        .as_array()
+        .and_then(|messages| messages.iter().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub body: Value,
+    pub authorization: Option<String>,
+}
+
+pub struct FakeOpenAi {
     /// The API root to configure, ending in `/v1`.
-    pub(super) base_url: String,
+    pub base_url: String,
     state: Arc<ServerState>,
 }
 
 struct ServerState {
     replies: Mutex<VecDeque<Reply>>,
     fallback: Reply,
+    responder: Option<Responder>,
     ok_delay: Duration,
     hits: AtomicUsize,
     seen: Mutex<Vec<Seen>>,
@@ -121,10 +155,11 @@ impl Drop for InFlightGuard {
 }
 
 impl FakeOpenAi {
-    pub(super) async fn start(script: Script) -> Self {
+    pub async fn start(script: Script) -> Self {
         let state = Arc::new(ServerState {
             replies: Mutex::new(script.replies.into()),
             fallback: script.fallback,
+            responder: script.responder,
             ok_delay: script.ok_delay,
             hits: AtomicUsize::new(0),
             seen: Mutex::new(Vec::new()),
@@ -144,22 +179,22 @@ impl FakeOpenAi {
         }
     }
 
-    pub(super) fn hits(&self) -> usize {
+    pub fn hits(&self) -> usize {
         self.state.hits.load(Ordering::SeqCst)
     }
 
-    pub(super) fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().expect("lock").clone()
     }
 
     /// Most requests in flight at once whose user message starts with `tag`.
-    pub(super) fn max_in_flight(&self, tag: &str) -> usize {
+    pub fn max_in_flight(&self, tag: &str) -> usize {
         let in_flight = self.state.in_flight.lock().expect("lock");
         in_flight.max.get(tag).copied().unwrap_or(0)
     }
 
     /// Most requests in flight at once, all tags.
-    pub(super) fn max_in_flight_overall(&self) -> usize {
+    pub fn max_in_flight_overall(&self) -> usize {
         self.state.in_flight.lock().expect("lock").total_max
     }
 }
@@ -171,14 +206,17 @@ async fn chat_completions(
 ) -> Response {
     state.hits.fetch_add(1, Ordering::SeqCst);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let tag = body["messages"]
-        .as_array()
-        .and_then(|messages| messages.iter().find(|m| m["role"] == "user"))
-        .and_then(|m| m["content"].as_str())
-        .and_then(|content| content.split_whitespace().next())
+    let tag = user_message(&body)
+        .split_whitespace()
+        .next()
         .unwrap_or("")
         .to_owned();
     let json_mode = body["response_format"]["type"] == "json_object";
+    let scripted = state.replies.lock().expect("lock").pop_front();
+    let reply = scripted.unwrap_or_else(|| match &state.responder {
+        Some(respond) => respond(&body),
+        None => state.fallback.clone(),
+    });
     state.seen.lock().expect("lock").push(Seen {
         body,
         authorization: headers
@@ -187,22 +225,25 @@ async fn chat_completions(
             .map(str::to_owned),
     });
     let _in_flight = InFlightGuard::enter(&state, &tag);
-    let reply = state
-        .replies
-        .lock()
-        .expect("lock")
-        .pop_front()
-        .unwrap_or_else(|| state.fallback.clone());
+    let canned = |json: bool| if json { JSON_ANSWER } else { TEXT_ANSWER };
     match reply {
         Reply::Ok => {
             tokio::time::sleep(state.ok_delay).await;
-            completion(json_mode, true)
+            completion(canned(json_mode), Some((PROMPT_TOKENS, COMPLETION_TOKENS)))
         }
-        Reply::NoUsage => completion(json_mode, false),
-        Reply::ProseForJson => completion(false, true),
+        Reply::Answer {
+            content,
+            prompt_tokens,
+            completion_tokens,
+        } => {
+            tokio::time::sleep(state.ok_delay).await;
+            completion(&content, Some((prompt_tokens, completion_tokens)))
+        }
+        Reply::NoUsage => completion(canned(json_mode), None),
+        Reply::ProseForJson => completion(TEXT_ANSWER, Some((PROMPT_TOKENS, COMPLETION_TOKENS))),
         Reply::Hang(duration) => {
             tokio::time::sleep(duration).await;
-            completion(json_mode, true)
+            completion(canned(json_mode), Some((PROMPT_TOKENS, COMPLETION_TOKENS)))
         }
         Reply::RateLimited { retry_after } => {
             let mut response = error(
@@ -238,8 +279,7 @@ async fn chat_completions(
     }
 }
 
-fn completion(json_mode: bool, with_usage: bool) -> Response {
-    let content = if json_mode { JSON_ANSWER } else { TEXT_ANSWER };
+fn completion(content: &str, usage: Option<(i64, i64)>) -> Response {
     let mut body = json!({
         "id": "chatcmpl-fake123",
         "object": "chat.completion",
@@ -254,11 +294,11 @@ fn completion(json_mode: bool, with_usage: bool) -> Response {
         "service_tier": "default",
         "system_fingerprint": "fp_fake"
     });
-    if with_usage {
+    if let Some((prompt_tokens, completion_tokens)) = usage {
         body["usage"] = json!({
-            "prompt_tokens": PROMPT_TOKENS,
-            "completion_tokens": COMPLETION_TOKENS,
-            "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
             "completion_tokens_details": {
                 "reasoning_tokens": 0,

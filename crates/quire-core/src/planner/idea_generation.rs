@@ -1,0 +1,346 @@
+//! Generate ideas (F3b): one model call per cluster proposes content ideas, stored on the
+//! cluster's account, site and sector once every cluster has its ideas (a failed run stores
+//! none and returns every credit).
+
+use super::auto_cluster::assistant::json_request;
+use crate::{
+    Error, Quire, ValidationErrors,
+    accounts::principal::Tenant,
+    ai::ChatRequest,
+    credits::pricing,
+    db::Db,
+    entities::{cluster, content_idea, enums::ContentType, keyword, sector, site},
+    jobs::{
+        queue::{self, NewJob},
+        worker::{JobContext, JobError, JobHandler},
+    },
+    planner::{auto_cluster::groups::clean_text, stored_json},
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+pub const KIND: &str = "generate_ideas";
+pub const OPERATION: &str = "generate_ideas";
+const TEMPLATE: &str = "generate_ideas";
+/// Clusters one request may name.
+pub const MAX_CLUSTERS: usize = 50;
+/// Ideas asked for per cluster, at most.
+pub const MAX_IDEAS_PER_CLUSTER: u32 = 10;
+/// The cluster's highest-volume keywords shown to the model.
+const PROMPT_KEYWORDS: u64 = 30;
+/// Output tokens allowed per idea asked for.
+const TOKENS_PER_IDEA: u32 = 350;
+
+/// `POST /api/v1/planner/clusters/generate_ideas/`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct GenerateIdeasRequest {
+    pub cluster_ids: Vec<i64>,
+    /// 1–10 (default 3).
+    #[serde(default = "default_ideas_per_cluster")]
+    pub ideas_per_cluster: u32,
+}
+
+fn default_ideas_per_cluster() -> u32 {
+    3
+}
+
+#[derive(Debug, serde::Serialize, Deserialize)]
+struct JobInput {
+    cluster_ids: Vec<i64>,
+    ideas_per_cluster: u32,
+}
+
+/// A checked request and the credits it reserves (one call per cluster).
+#[derive(Debug)]
+pub struct Planned {
+    input: JobInput,
+    pub credits: i64,
+}
+
+/// Checks the request and prices it: every cluster must be the caller's.
+pub async fn plan(
+    quire: &Quire,
+    tenant: &Tenant,
+    request: GenerateIdeasRequest,
+) -> Result<Planned, Error> {
+    let db = &quire.db;
+    let mut ids = request.cluster_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut errors = ValidationErrors::default();
+    if ids.is_empty() || ids.len() > MAX_CLUSTERS {
+        errors.add(
+            "cluster_ids",
+            &format!("Select between 1 and {MAX_CLUSTERS} clusters."),
+        );
+    }
+    if !(1..=MAX_IDEAS_PER_CLUSTER).contains(&request.ideas_per_cluster) {
+        errors.add(
+            "ideas_per_cluster",
+            &format!("Ask for between 1 and {MAX_IDEAS_PER_CLUSTER} ideas per cluster."),
+        );
+    }
+    errors.into_result()?;
+    let clusters = cluster::Entity::find()
+        .filter(cluster::Column::Id.is_in(ids.iter().copied()))
+        .filter(cluster::Column::AccountId.eq(tenant.account.id))
+        .all(db)
+        .await?;
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !clusters.iter().any(|c| c.id == **id))
+        .map(i64::to_string)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::Validation(ValidationErrors::single(
+            "cluster_ids",
+            &format!("No such clusters: {}.", unknown.join(", ")),
+        )));
+    }
+    let mut credits = 0_i64;
+    for cluster in &clusters {
+        let call = request_for(db, Some(db), cluster, request.ideas_per_cluster).await?;
+        credits = credits.saturating_add(pricing::estimate(db, quire.ai.model(), &call).await?);
+    }
+    Ok(Planned {
+        input: JobInput {
+            cluster_ids: ids,
+            ideas_per_cluster: request.ideas_per_cluster,
+        },
+        credits,
+    })
+}
+
+/// Queues a planned run, reserving its credits (402 when the balance is short).
+pub async fn enqueue(
+    quire: &Quire,
+    tenant: &Tenant,
+    planned: Planned,
+) -> Result<crate::entities::job::Model, Error> {
+    queue::enqueue(
+        &quire.db,
+        tenant,
+        NewJob {
+            kind: KIND.to_owned(),
+            input: json!(planned.input),
+            reserve: planned.credits,
+        },
+        quire.settings.jobs.max_attempts,
+    )
+    .await
+}
+
+/// The model call for one cluster: its name, description, top keywords, site and sector.
+async fn request_for(
+    conn: &impl ConnectionTrait,
+    prompts: Option<&Db>,
+    cluster: &cluster::Model,
+    count: u32,
+) -> Result<ChatRequest, Error> {
+    let keywords: Vec<String> = keyword::Entity::find()
+        .select_only()
+        .column(keyword::Column::Keyword)
+        .filter(keyword::Column::ClusterId.eq(cluster.id))
+        .order_by_desc(keyword::Column::Volume)
+        .order_by_asc(keyword::Column::Id)
+        .limit(PROMPT_KEYWORDS)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let site = site::Entity::find_by_id(cluster.site_id).one(conn).await?;
+    let sector = sector::Entity::find_by_id(cluster.sector_id)
+        .one(conn)
+        .await?;
+    let vars = json!({
+        "cluster": cluster.name,
+        "description": cluster.description,
+        "keywords": keywords,
+        "count": count,
+        "site": site.map(|s| s.name),
+        "sector": sector.map(|s| s.name),
+    });
+    json_request(
+        prompts,
+        TEMPLATE,
+        OPERATION,
+        vars,
+        count * TOKENS_PER_IDEA + 200,
+    )
+    .await
+}
+
+/// One idea as the model proposed it, checked and clipped to what Quire stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedIdea {
+    pub title: String,
+    pub description: String,
+    pub outline: Vec<String>,
+    pub content_type: ContentType,
+    pub content_structure: String,
+    pub target_keywords: Vec<String>,
+    pub estimated_words: i32,
+}
+
+/// The usable ideas of an answer, at most `count`: an idea needs a title; the rest is
+/// clipped or defaulted (unknown content type → article, words kept within 300–10,000).
+pub fn read_ideas(answer: &Value, count: u32) -> Vec<ProposedIdea> {
+    let list = |value: &Value, items: usize, chars: usize| -> Vec<String> {
+        value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| clean_text(v, chars))
+            .filter(|s| !s.is_empty())
+            .take(items)
+            .collect()
+    };
+    answer["ideas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|idea| {
+            let title = clean_text(&idea["title"], 255);
+            if title.is_empty() {
+                return None;
+            }
+            let content_type = serde_json::from_value(idea["content_type"].clone())
+                .unwrap_or(ContentType::Article);
+            let words = idea["estimated_words"].as_i64().unwrap_or(1_500);
+            Some(ProposedIdea {
+                title,
+                description: clean_text(&idea["description"], 2_000),
+                outline: list(&idea["outline"], 30, 200),
+                content_type,
+                content_structure: clean_text(&idea["content_structure"], 64),
+                target_keywords: list(&idea["target_keywords"], 30, 255),
+                estimated_words: i32::try_from(words.clamp(300, 10_000)).unwrap_or(1_500),
+            })
+        })
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+        .collect()
+}
+
+/// Runs idea-generation jobs.
+pub struct GenerateIdeasJob;
+
+#[async_trait::async_trait]
+impl JobHandler for GenerateIdeasJob {
+    async fn run(&self, ctx: &JobContext) -> Result<Value, JobError> {
+        let input: JobInput = ctx.input()?;
+        let db = &ctx.quire.db;
+        let clusters = cluster::Entity::find()
+            .filter(cluster::Column::Id.is_in(input.cluster_ids.iter().copied()))
+            .filter(cluster::Column::AccountId.eq(ctx.job.account_id))
+            .order_by_asc(cluster::Column::Id)
+            .all(db)
+            .await
+            .map_err(Error::from)?;
+        let mut proposed = Vec::new();
+        for (n, cluster) in clusters.iter().enumerate() {
+            let percent = i32::try_from(90 * n / clusters.len().max(1)).unwrap_or(90);
+            ctx.progress(percent, &format!("Ideas for \"{}\"", cluster.name))
+                .await?;
+            let request = request_for(db, Some(db), cluster, input.ideas_per_cluster).await?;
+            let (answer, _) = ctx.complete_json(&request).await?;
+            let mut ideas = read_ideas(&answer, input.ideas_per_cluster);
+            if ideas.is_empty() {
+                let mut again = request.clone();
+                again.user.push_str(
+                    "\n\nYour previous answer held no usable idea. Answer with the JSON object \
+                     described above, with at least one idea that has a title.",
+                );
+                ideas = read_ideas(&ctx.complete_json(&again).await?.0, input.ideas_per_cluster);
+            }
+            if ideas.is_empty() {
+                return Err(JobError::Fatal(format!(
+                    "the model proposed no usable idea for the cluster \"{}\", twice",
+                    cluster.name
+                )));
+            }
+            proposed.push((cluster, ideas));
+        }
+        ctx.progress(95, "Saving ideas").await?;
+        let txn = db.begin().await.map_err(Error::from)?;
+        if !queue::holds_lease(&txn, &ctx.job).await? {
+            return Err(JobError::LeaseLost);
+        }
+        let mut idea_ids = Vec::new();
+        for (cluster, ideas) in proposed {
+            for created in store(&txn, cluster, ideas).await? {
+                idea_ids.push(created.id);
+            }
+        }
+        txn.commit().await.map_err(Error::from)?;
+        Ok(json!({
+            "clusters": clusters.len(),
+            "ideas": idea_ids.len(),
+            "idea_ids": idea_ids,
+            "offline_draft": ctx.quire.ai.provider_name() == "offline",
+        }))
+    }
+}
+
+/// Stores `ideas` on the cluster's account, site and sector.
+async fn store(
+    conn: &impl ConnectionTrait,
+    cluster: &cluster::Model,
+    ideas: Vec<ProposedIdea>,
+) -> Result<Vec<content_idea::Model>, Error> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let mut created = Vec::with_capacity(ideas.len());
+    for idea in ideas {
+        created.push(
+            content_idea::ActiveModel {
+                account_id: Set(cluster.account_id),
+                site_id: Set(cluster.site_id),
+                sector_id: Set(cluster.sector_id),
+                cluster_id: Set(Some(cluster.id)),
+                title: Set(idea.title),
+                description: Set(idea.description),
+                outline: Set(stored_json::encode(&idea.outline)),
+                content_type: Set(idea.content_type),
+                content_structure: Set(idea.content_structure),
+                target_keywords: Set(stored_json::encode(&idea.target_keywords)),
+                estimated_words: Set(idea.estimated_words),
+                status: Set(crate::entities::enums::IdeaStatus::New),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?,
+        );
+    }
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ideas_are_checked_clipped_and_capped() {
+        let answer = json!({"ideas": [
+            {"title": "  A guide  ", "outline": ["One", "", "Two"], "content_type": "how_to",
+             "target_keywords": ["k"], "estimated_words": 99999},
+            {"title": "", "description": "no title"},
+            {"title": "Second", "content_type": "poem", "estimated_words": "lots"},
+            {"title": "Third"},
+        ]});
+        let ideas = read_ideas(&answer, 2);
+        assert_eq!(ideas.len(), 2);
+        assert_eq!(ideas[0].title, "A guide");
+        assert_eq!(ideas[0].outline, vec!["One", "Two"]);
+        assert_eq!(ideas[0].content_type, ContentType::HowTo);
+        assert_eq!(ideas[0].estimated_words, 10_000);
+        assert_eq!(ideas[1].content_type, ContentType::Article);
+        assert_eq!(ideas[1].estimated_words, 1_500);
+        assert!(read_ideas(&json!({"text": "prose"}), 3).is_empty());
+    }
+}
