@@ -2,6 +2,9 @@
 
 pub mod cluster_totals;
 pub mod clustering;
+pub mod clusters;
+pub mod ideas;
+pub mod input;
 pub mod keyword_csv;
 pub mod scope;
 pub mod stored_json;
