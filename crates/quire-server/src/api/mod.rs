@@ -5,10 +5,13 @@ pub mod accounts;
 pub mod auth;
 pub mod billing;
 pub mod jobs;
+pub mod planner_clusters;
+pub mod planner_ideas;
 pub mod reference;
 pub mod sectors;
 pub mod sites;
 pub mod views;
+pub mod writer_tasks;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,7 +26,13 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(accounts::router())
                 .merge(reference::auth_router()),
         )
-        .nest("/planner", reference::planner_router())
+        .nest(
+            "/planner",
+            reference::planner_router()
+                .merge(planner_clusters::router())
+                .merge(planner_ideas::router()),
+        )
+        .nest("/writer", writer_tasks::router())
         .merge(jobs::router())
         .nest("/billing", billing::router())
 }
