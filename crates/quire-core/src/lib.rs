@@ -14,6 +14,7 @@ pub mod planner;
 mod quire;
 pub mod reference;
 pub mod tenancy;
+pub mod writer;
 
 pub use error::{Error, Gate, ValidationErrors};
 pub use quire::Quire;

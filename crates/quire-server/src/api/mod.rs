@@ -5,11 +5,14 @@ pub mod accounts;
 pub mod auth;
 pub mod billing;
 pub mod jobs;
+pub mod planner_clusters;
+pub mod planner_ideas;
 pub mod planner_jobs;
 pub mod reference;
 pub mod sectors;
 pub mod sites;
 pub mod views;
+pub mod writer_tasks;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,8 +29,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         .nest(
             "/planner",
-            reference::planner_router().merge(planner_jobs::router()),
+            reference::planner_router()
+                .merge(planner_clusters::router())
+                .merge(planner_ideas::router())
+                .merge(planner_jobs::router()),
         )
+        .nest("/writer", writer_tasks::router())
         .merge(jobs::router())
         .nest("/billing", billing::router())
 }

@@ -5,6 +5,7 @@ mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
 mod f3a_tenancy;
+mod f3b_clusters_ideas;
 mod f3b_planner_jobs;
 mod http;
 mod tenant_isolation;

@@ -6,7 +6,7 @@
 use crate::common::{Backend, PASSWORD, TestApp, body};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 quire_testkit::on_both_backends!(
@@ -20,7 +20,8 @@ const MATRIX: &str = include_str!("tenant_isolation.csv");
 struct Row {
     method: String,
     path: String,
-    /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job.
+    /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
+    /// cluster, idea, task.
     object: String,
     body: String,
     owner: u16,
@@ -81,14 +82,29 @@ async fn fresh_callers(app: &TestApp) -> Callers {
     }
 }
 
-/// The owner's objects a row works on; sites and sectors are new for every row, since a
-/// row may delete them.
+/// The owner's objects a row works on; sites and sectors (and the planner rows in them) are
+/// new for every row, since a row may delete them.
 struct Objects {
     site: i64,
     sector: i64,
     account: i64,
     subscription: i64,
     job: i64,
+    /// A cluster with `idea` in it; `spare_cluster` to merge into it; `keyword`, in the
+    /// sector and in no cluster, to move into it.
+    cluster: i64,
+    spare_cluster: i64,
+    keyword: i64,
+    idea: i64,
+    /// A writer task, made by sending another idea to the writer.
+    task: i64,
+}
+
+/// Creates a row with a POST of `payload` to `path`; its id.
+async fn created_id(app: &TestApp, token: &str, path: &str, payload: Value) -> i64 {
+    let response = app.post(path, &payload, Some(token)).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{path}");
+    body(response).await["id"].as_i64().expect("id")
 }
 
 async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
@@ -134,12 +150,59 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     .await
     .expect("a job")
     .id;
+    let clusters = "/api/v1/planner/clusters/";
+    let cluster = created_id(
+        app,
+        owner,
+        clusters,
+        json!({"sector_id": sector, "name": format!("Cluster {n}")}),
+    )
+    .await;
+    let spare_cluster = created_id(
+        app,
+        owner,
+        clusters,
+        json!({"sector_id": sector, "name": format!("Spare {n}")}),
+    )
+    .await;
+    let keyword =
+        crate::f3b_clusters_ideas::insert_keyword(app, sector, &format!("keyword {n}"), 10).await;
+    let ideas = "/api/v1/planner/ideas/";
+    let idea = created_id(
+        app,
+        owner,
+        ideas,
+        json!({"sector_id": sector, "cluster_id": cluster, "title": "An idea"}),
+    )
+    .await;
+    let sent_idea = created_id(
+        app,
+        owner,
+        ideas,
+        json!({"sector_id": sector, "title": "A sent idea"}),
+    )
+    .await;
+    let sent = body(
+        app.post(
+            "/api/v1/planner/ideas/send_to_writer/",
+            &json!({"idea_ids": [sent_idea]}),
+            Some(owner),
+        )
+        .await,
+    )
+    .await;
+    let task = sent["created"][0]["id"].as_i64().expect("task id");
     Objects {
         site,
         sector,
         account,
         subscription,
         job,
+        cluster,
+        spare_cluster,
+        keyword,
+        idea,
+        task,
     }
 }
 
@@ -151,8 +214,28 @@ impl Objects {
             "account" => Some(self.account),
             "subscription" => Some(self.subscription),
             "job" => Some(self.job),
+            "cluster" => Some(self.cluster),
+            "idea" => Some(self.idea),
+            "task" => Some(self.task),
             _ => None,
         }
+    }
+
+    /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}` and
+    /// `{idea}` replaced by the ids of these objects.
+    fn fill(&self, text: &str) -> String {
+        [
+            ("{site}", self.site),
+            ("{sector}", self.sector),
+            ("{cluster}", self.cluster),
+            ("{spare_cluster}", self.spare_cluster),
+            ("{keyword}", self.keyword),
+            ("{idea}", self.idea),
+        ]
+        .into_iter()
+        .fold(text.to_owned(), |text, (placeholder, id)| {
+            text.replace(placeholder, &id.to_string())
+        })
     }
 }
 
@@ -174,10 +257,8 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
             Some(id) => row.path.replace("{id}", &id.to_string()),
             None => row.path.clone(),
         };
-        let request_body: Option<Value> = (!row.body.is_empty()).then(|| {
-            serde_json::from_str(&row.body.replace("{site}", &objects.site.to_string()))
-                .expect("row body is JSON")
-        });
+        let request_body: Option<Value> = (!row.body.is_empty())
+            .then(|| serde_json::from_str(&objects.fill(&row.body)).expect("row body is JSON"));
         let method = Method::from_bytes(row.method.as_bytes()).expect("method");
         let before = owner_view(&app, &row, &path, &callers.owner).await;
 
@@ -235,6 +316,14 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
         if row.path.ends_with("/logout/") {
             callers = fresh_callers(&app).await;
         }
+        // Frees the row's site (and all in it), so the rows never reach the plan's site limit.
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/auth/sites/{}/", objects.site),
+            Some(&callers.owner),
+            None,
+        )
+        .await;
     }
 }
 

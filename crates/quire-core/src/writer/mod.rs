@@ -1,0 +1,3 @@
+//! Writer: tasks (the brief for one article); content generation grows here.
+
+pub mod tasks;
