@@ -1,13 +1,24 @@
-//! Scores local keyword clustering against the labelled evaluation set: the adjusted Rand
-//! index per method, clusters against topics, and the most mixed clusters.
+//! Scores keyword clustering against the labelled evaluation set: the adjusted Rand index of
+//! each method (`local`, and `ai` and `hybrid` through the configured AI provider, with the
+//! calls and tokens they used), a threshold sweep, and the most mixed local clusters.
 //!
 //! `cargo run --release -p quire-core --example cluster_eval [path/to/evaluation.csv]`
+//!
+//! The model methods use Quire's configuration (`QUIRE_AI_PROVIDER=openai`,
+//! `QUIRE_AI_BASE_URL`, `QUIRE_AI_MODEL`, `QUIRE_AI_API_KEY`); without it they run on the
+//! offline provider, whose drafts are labelled as such in the table.
 
+use quire_core::ai::AiClient;
+use quire_core::config::Settings;
+use quire_core::planner::auto_cluster::{
+    assistant::DirectAssistant, by_model, groups::Group, hybrid, local,
+};
 use quire_core::planner::clustering::{
     ClusterOutput, KeywordInput, Options, adjusted_rand_index, cluster,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
+use std::sync::atomic::Ordering;
 
 struct Labelled {
     keywords: Vec<KeywordInput>,
@@ -15,7 +26,8 @@ struct Labelled {
     topic_names: Vec<String>,
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -39,6 +51,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         defaults.threshold,
         clusters.len()
     );
+    let client = AiClient::from_settings(&Settings::load()?)?;
+    let provider = if client.provider_name() == "offline" {
+        "offline provider: drafts, no model configured".to_owned()
+    } else {
+        format!("{} {}", client.provider_name(), client.model())
+    };
+    let assistant = DirectAssistant::new(client.clone());
+    let groups = by_model::cluster(&assistant, &set.keywords)
+        .await
+        .map_err(|e| e.to_string())?
+        .groups;
+    print_model_row("ai", &set, &groups, &assistant, &provider);
+    let assistant = DirectAssistant::new(client);
+    let local_groups = local::group(&set.keywords);
+    let groups = hybrid::refine(&assistant, &set.keywords, local_groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    print_model_row("hybrid", &set, &groups, &assistant, &provider);
     let first_word = first_word_baseline(&set.keywords);
     println!(
         "baseline: same first word      {:.3}   {}",
@@ -71,6 +101,28 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("  {:.0}% pure  {}  [{topics}]", purity * 100.0, c.name);
     }
     Ok(())
+}
+
+fn print_model_row(
+    method: &str,
+    set: &Labelled,
+    groups: &[Group],
+    assistant: &DirectAssistant,
+    provider: &str,
+) {
+    let mut predicted = vec![usize::MAX; set.keywords.len()];
+    for (g, group) in groups.iter().enumerate() {
+        for &id in &group.keyword_ids {
+            predicted[id as usize] = g;
+        }
+    }
+    println!(
+        "{method:<30} {:.3}   {:<8} {} calls, {} tokens ({provider})",
+        adjusted_rand_index(&set.topics, &predicted),
+        groups.len(),
+        assistant.calls.load(Ordering::Relaxed),
+        assistant.tokens.load(Ordering::Relaxed),
+    );
 }
 
 fn load(path: &str) -> Result<Labelled, Box<dyn Error>> {

@@ -9,12 +9,12 @@ use crate::{
     ai::ChatRequest,
     credits::pricing,
     db::Db,
-    entities::{cluster, content_idea, enums::ContentType, keyword, sector, site},
+    entities::{cluster, keyword, sector, site},
     jobs::{
         queue::{self, NewJob},
         worker::{JobContext, JobError, JobHandler},
     },
-    planner::{auto_cluster::groups::clean_text, stored_json},
+    planner::ideas::{self, GeneratedIdea},
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -174,53 +174,15 @@ async fn request_for(
     .await
 }
 
-/// One idea as the model proposed it, checked and clipped to what Quire stores.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProposedIdea {
-    pub title: String,
-    pub description: String,
-    pub outline: Vec<String>,
-    pub content_type: ContentType,
-    pub content_structure: String,
-    pub target_keywords: Vec<String>,
-    pub estimated_words: i32,
-}
-
-/// The usable ideas of an answer, at most `count`: an idea needs a title; the rest is
-/// clipped or defaulted (unknown content type → article, words kept within 300–10,000).
-pub fn read_ideas(answer: &Value, count: u32) -> Vec<ProposedIdea> {
-    let list = |value: &Value, items: usize, chars: usize| -> Vec<String> {
-        value
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| clean_text(v, chars))
-            .filter(|s| !s.is_empty())
-            .take(items)
-            .collect()
-    };
+/// The ideas of an answer that have a title, at most `count`; ideas that do not read as one
+/// are dropped, and [`ideas::insert_generated`] clips or defaults the rest.
+pub fn read_ideas(answer: &Value, count: u32) -> Vec<GeneratedIdea> {
     answer["ideas"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|idea| {
-            let title = clean_text(&idea["title"], 255);
-            if title.is_empty() {
-                return None;
-            }
-            let content_type = serde_json::from_value(idea["content_type"].clone())
-                .unwrap_or(ContentType::Article);
-            let words = idea["estimated_words"].as_i64().unwrap_or(1_500);
-            Some(ProposedIdea {
-                title,
-                description: clean_text(&idea["description"], 2_000),
-                outline: list(&idea["outline"], 30, 200),
-                content_type,
-                content_structure: clean_text(&idea["content_structure"], 64),
-                target_keywords: list(&idea["target_keywords"], 30, 255),
-                estimated_words: i32::try_from(words.clamp(300, 10_000)).unwrap_or(1_500),
-            })
-        })
+        .filter_map(|idea| serde_json::from_value::<GeneratedIdea>(idea.clone()).ok())
+        .filter(|idea| !idea.title.trim().is_empty())
         .take(usize::try_from(count).unwrap_or(usize::MAX))
         .collect()
 }
@@ -271,7 +233,7 @@ impl JobHandler for GenerateIdeasJob {
         }
         let mut idea_ids = Vec::new();
         for (cluster, ideas) in proposed {
-            for created in store(&txn, cluster, ideas).await? {
+            for created in ideas::insert_generated(&txn, cluster, ideas).await? {
                 idea_ids.push(created.id);
             }
         }
@@ -285,62 +247,22 @@ impl JobHandler for GenerateIdeasJob {
     }
 }
 
-/// Stores `ideas` on the cluster's account, site and sector.
-async fn store(
-    conn: &impl ConnectionTrait,
-    cluster: &cluster::Model,
-    ideas: Vec<ProposedIdea>,
-) -> Result<Vec<content_idea::Model>, Error> {
-    use sea_orm::{ActiveModelTrait, Set};
-    let now = chrono::Utc::now();
-    let mut created = Vec::with_capacity(ideas.len());
-    for idea in ideas {
-        created.push(
-            content_idea::ActiveModel {
-                account_id: Set(cluster.account_id),
-                site_id: Set(cluster.site_id),
-                sector_id: Set(cluster.sector_id),
-                cluster_id: Set(Some(cluster.id)),
-                title: Set(idea.title),
-                description: Set(idea.description),
-                outline: Set(stored_json::encode(&idea.outline)),
-                content_type: Set(idea.content_type),
-                content_structure: Set(idea.content_structure),
-                target_keywords: Set(stored_json::encode(&idea.target_keywords)),
-                estimated_words: Set(idea.estimated_words),
-                status: Set(crate::entities::enums::IdeaStatus::New),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(conn)
-            .await?,
-        );
-    }
-    Ok(created)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ideas_are_checked_clipped_and_capped() {
+    fn ideas_without_a_title_or_shape_are_dropped_and_the_count_is_capped() {
         let answer = json!({"ideas": [
-            {"title": "  A guide  ", "outline": ["One", "", "Two"], "content_type": "how_to",
-             "target_keywords": ["k"], "estimated_words": 99999},
+            {"title": "  A guide  ", "outline": ["One", "", "Two"], "content_type": "how_to"},
             {"title": "", "description": "no title"},
-            {"title": "Second", "content_type": "poem", "estimated_words": "lots"},
+            {"title": "Bad words", "estimated_words": "lots"},
+            {"title": "Second"},
             {"title": "Third"},
         ]});
         let ideas = read_ideas(&answer, 2);
-        assert_eq!(ideas.len(), 2);
-        assert_eq!(ideas[0].title, "A guide");
-        assert_eq!(ideas[0].outline, vec!["One", "Two"]);
-        assert_eq!(ideas[0].content_type, ContentType::HowTo);
-        assert_eq!(ideas[0].estimated_words, 10_000);
-        assert_eq!(ideas[1].content_type, ContentType::Article);
-        assert_eq!(ideas[1].estimated_words, 1_500);
+        let titles: Vec<&str> = ideas.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, vec!["  A guide  ", "Second"]);
         assert!(read_ideas(&json!({"text": "prose"}), 3).is_empty());
     }
 }
