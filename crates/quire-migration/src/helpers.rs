@@ -43,3 +43,56 @@ pub async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
     }
     manager.create_index(statement.take()).await
 }
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Accounts {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Sites {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Sectors {
+    Table,
+    Id,
+}
+
+/// The account, site and sector every planner and writer row hangs from; deleting any of
+/// them deletes the row.
+pub fn owned_by<T: IntoIden + Copy + 'static>(
+    this: T,
+    name: &str,
+    account: impl IntoIden + Copy + 'static,
+    site: impl IntoIden + Copy + 'static,
+    sector: impl IntoIden + Copy + 'static,
+) -> TableCreateStatement {
+    table_auto(this)
+        .col(big_integer(account))
+        .col(big_integer(site))
+        .col(big_integer(sector))
+        .foreign_key(&mut fk(
+            &format!("fk_{name}_account"),
+            (this, account),
+            (Accounts::Table, Accounts::Id),
+            ForeignKeyAction::Cascade,
+        ))
+        .foreign_key(&mut fk(
+            &format!("fk_{name}_site"),
+            (this, site),
+            (Sites::Table, Sites::Id),
+            ForeignKeyAction::Cascade,
+        ))
+        .foreign_key(&mut fk(
+            &format!("fk_{name}_sector"),
+            (this, sector),
+            (Sectors::Table, Sectors::Id),
+            ForeignKeyAction::Cascade,
+        ))
+        .take()
+}
+

@@ -7,6 +7,7 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_tenancy;
 mod m20261126_000003_jobs_and_usage;
 mod m20261126_000004_planner;
+mod m20261126_000005_writer_content;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_tenancy::Migration),
             Box::new(m20261126_000003_jobs_and_usage::Migration),
             Box::new(m20261126_000004_planner::Migration),
+            Box::new(m20261126_000005_writer_content::Migration),
         ]
     }
 }

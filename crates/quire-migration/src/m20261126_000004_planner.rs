@@ -1,7 +1,7 @@
 //! Planner and writer queue: keywords, clusters, content ideas, and writer tasks, each on an
 //! account, site and sector.
 
-use crate::helpers::{fk, index, table_auto};
+use crate::helpers::{fk, index, owned_by};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -79,61 +79,9 @@ enum Tasks {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Accounts {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum Sites {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum Sectors {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
 enum SeedKeywords {
     Table,
     Id,
-}
-
-/// The account, site and sector every planner and writer row hangs from; deleting any of
-/// them deletes the row.
-fn owned_by<T: IntoIden + Copy + 'static>(
-    this: T,
-    name: &str,
-    account: impl IntoIden + Copy + 'static,
-    site: impl IntoIden + Copy + 'static,
-    sector: impl IntoIden + Copy + 'static,
-) -> TableCreateStatement {
-    table_auto(this)
-        .col(big_integer(account))
-        .col(big_integer(site))
-        .col(big_integer(sector))
-        .foreign_key(&mut fk(
-            &format!("fk_{name}_account"),
-            (this, account),
-            (Accounts::Table, Accounts::Id),
-            ForeignKeyAction::Cascade,
-        ))
-        .foreign_key(&mut fk(
-            &format!("fk_{name}_site"),
-            (this, site),
-            (Sites::Table, Sites::Id),
-            ForeignKeyAction::Cascade,
-        ))
-        .foreign_key(&mut fk(
-            &format!("fk_{name}_sector"),
-            (this, sector),
-            (Sectors::Table, Sectors::Id),
-            ForeignKeyAction::Cascade,
-        ))
-        .take()
 }
 
 #[async_trait::async_trait]

@@ -79,6 +79,10 @@ string_enum!(
     TaskStatus { Queued, Generating, Draft, Review, Published, Failed }
 );
 string_enum!(
+    /// Where an article stands: a draft, in review, or published.
+    ContentStatus { Draft, Review, Published }
+);
+string_enum!(
     /// Where a job is in its life.
     JobStatus { Queued, Running, Succeeded, Failed, Canceled }
 );

@@ -3,7 +3,9 @@
 pub mod account;
 pub mod ai_usage_log;
 pub mod cluster;
+pub mod content;
 pub mod content_idea;
+pub mod content_version;
 pub mod credit_transaction;
 pub mod enums;
 pub mod industry;
