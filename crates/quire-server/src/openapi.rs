@@ -21,6 +21,7 @@ use utoipa::{
         (name = "sectors", description = "The sectors of the caller's sites"),
         (name = "accounts", description = "The caller's account and subscriptions"),
         (name = "reference", description = "Industries, industry sectors and seed keywords"),
+        (name = "keywords", description = "Planner: the keywords of the caller's sectors, with CSV import and export"),
         (name = "jobs", description = "AI operations in progress and their results"),
         (name = "billing", description = "Credits, the ledger and AI usage"),
         (name = "operations", description = "Health, readiness and metrics"),

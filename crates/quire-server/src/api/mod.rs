@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod billing;
 pub mod jobs;
+pub mod planner_keywords;
 pub mod reference;
 pub mod sectors;
 pub mod sites;
@@ -23,7 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(accounts::router())
                 .merge(reference::auth_router()),
         )
-        .nest("/planner", reference::planner_router())
+        .nest(
+            "/planner",
+            reference::planner_router().merge(planner_keywords::router()),
+        )
         .merge(jobs::router())
         .nest("/billing", billing::router())
 }

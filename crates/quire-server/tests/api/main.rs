@@ -5,5 +5,6 @@ mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
 mod f3a_tenancy;
+mod f3b_keywords;
 mod http;
 mod tenant_isolation;
