@@ -95,4 +95,3 @@ pub fn owned_by<T: IntoIden + Copy + 'static>(
         ))
         .take()
 }
-

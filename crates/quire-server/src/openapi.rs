@@ -21,6 +21,8 @@ use utoipa::{
         (name = "sectors", description = "The sectors of the caller's sites"),
         (name = "accounts", description = "The caller's account and subscriptions"),
         (name = "reference", description = "Industries, industry sectors and seed keywords"),
+        (name = "keywords", description = "Planner: the keywords of the caller's sectors, with CSV import and export"),
+        (name = "planner", description = "Planner AI operations as jobs: auto cluster and idea generation"),
         (name = "clusters", description = "Keyword clusters: totals, merging, moving keywords"),
         (name = "ideas", description = "Content ideas, and sending them to the writer"),
         (name = "writer", description = "Writer tasks"),

@@ -8,5 +8,6 @@ pub mod idea_generation;
 pub mod ideas;
 pub mod input;
 pub mod keyword_csv;
+pub mod keywords;
 pub mod scope;
 pub mod stored_json;

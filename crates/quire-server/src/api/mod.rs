@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod planner_clusters;
 pub mod planner_ideas;
 pub mod planner_jobs;
+pub mod planner_keywords;
 pub mod reference;
 pub mod sectors;
 pub mod sites;
@@ -32,7 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             reference::planner_router()
                 .merge(planner_clusters::router())
                 .merge(planner_ideas::router())
-                .merge(planner_jobs::router()),
+                .merge(planner_jobs::router())
+                .merge(planner_keywords::router()),
         )
         .nest("/writer", writer_tasks::router())
         .merge(jobs::router())

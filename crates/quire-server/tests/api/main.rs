@@ -6,6 +6,7 @@ mod f1_signup;
 mod f2_login;
 mod f3a_tenancy;
 mod f3b_clusters_ideas;
+mod f3b_keywords;
 mod f3b_planner_jobs;
 mod http;
 mod tenant_isolation;

@@ -21,8 +21,12 @@ struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task.
+    /// cluster, idea, task, keyword.
     object: String,
+    /// JSON, with placeholders (`{site}`, `{keyword}`… see `Objects::fill`) replaced by the
+    /// owner's objects; after
+    /// a `multipart:` prefix, a JSON object sent as `multipart/form-data` (its `file` as the
+    /// file part, the other members as text fields).
     body: String,
     owner: u16,
     other_tenant: u16,
@@ -217,6 +221,7 @@ impl Objects {
             "cluster" => Some(self.cluster),
             "idea" => Some(self.idea),
             "task" => Some(self.task),
+            "keyword" => Some(self.keyword),
             _ => None,
         }
     }
@@ -257,8 +262,7 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
             Some(id) => row.path.replace("{id}", &id.to_string()),
             None => row.path.clone(),
         };
-        let request_body: Option<Value> = (!row.body.is_empty())
-            .then(|| serde_json::from_str(&objects.fill(&row.body)).expect("row body is JSON"));
+        let request_body = RowBody::of(&row, &objects);
         let method = Method::from_bytes(row.method.as_bytes()).expect("method");
         let before = owner_view(&app, &row, &path, &callers.owner).await;
 
@@ -272,13 +276,8 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
                 row.other_tenant,
             ),
         ] {
-            let response = app
-                .call(
-                    method.clone(),
-                    &path,
-                    token.as_deref(),
-                    request_body.as_ref(),
-                )
+            let response = request_body
+                .send(&app, method.clone(), &path, token.as_deref())
                 .await;
             let status = response.status();
             let text = response.text().await.expect("text");
@@ -301,8 +300,8 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
             row.path
         );
 
-        let response = app
-            .call(method, &path, Some(&callers.owner), request_body.as_ref())
+        let response = request_body
+            .send(&app, method, &path, Some(&callers.owner))
             .await;
         let status = response.status();
         assert_eq!(
@@ -324,6 +323,57 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
             None,
         )
         .await;
+    }
+}
+
+/// A row's request body.
+enum RowBody {
+    None,
+    Json(Value),
+    Multipart(Value),
+}
+
+impl RowBody {
+    fn of(row: &Row, objects: &Objects) -> Self {
+        if row.body.is_empty() {
+            return Self::None;
+        }
+        let text = objects.fill(&row.body);
+        match text.strip_prefix("multipart:") {
+            Some(form) => Self::Multipart(serde_json::from_str(form).expect("row form is JSON")),
+            None => Self::Json(serde_json::from_str(&text).expect("row body is JSON")),
+        }
+    }
+
+    async fn send(
+        &self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let form = match self {
+            Self::None => return app.call(method, path, token, None).await,
+            Self::Json(json) => return app.call(method, path, token, Some(json)).await,
+            Self::Multipart(form) => form,
+        };
+        let mut parts = reqwest::multipart::Form::new();
+        for (name, value) in form.as_object().expect("form is an object") {
+            let text = value.as_str().expect("form values are strings").to_owned();
+            parts = if name == "file" {
+                parts.part(
+                    "file",
+                    reqwest::multipart::Part::text(text).file_name("upload.csv"),
+                )
+            } else {
+                parts.text(name.clone(), text)
+            };
+        }
+        let mut request = app.client.request(method, app.url(path)).multipart(parts);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
     }
 }
 
