@@ -1,3 +1,5 @@
-//! Writer: tasks (the brief for one article); content generation grows here.
+//! Writer: tasks (the brief for one article), their articles with sections and versions.
 
+pub mod sections;
 pub mod tasks;
+pub mod versions;
