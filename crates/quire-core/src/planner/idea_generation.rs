@@ -76,13 +76,13 @@ pub async fn plan(
     if ids.is_empty() || ids.len() > MAX_CLUSTERS {
         errors.add(
             "cluster_ids",
-            &format!("Select between 1 and {MAX_CLUSTERS} clusters."),
+            format!("Select between 1 and {MAX_CLUSTERS} clusters."),
         );
     }
     if !(1..=MAX_IDEAS_PER_CLUSTER).contains(&request.ideas_per_cluster) {
         errors.add(
             "ideas_per_cluster",
-            &format!("Ask for between 1 and {MAX_IDEAS_PER_CLUSTER} ideas per cluster."),
+            format!("Ask for between 1 and {MAX_IDEAS_PER_CLUSTER} ideas per cluster."),
         );
     }
     errors.into_result()?;
@@ -99,7 +99,7 @@ pub async fn plan(
     if !unknown.is_empty() {
         return Err(Error::Validation(ValidationErrors::single(
             "cluster_ids",
-            &format!("No such clusters: {}.", unknown.join(", ")),
+            format!("No such clusters: {}.", unknown.join(", ")),
         )));
     }
     let mut credits = 0_i64;
