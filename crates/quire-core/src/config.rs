@@ -193,7 +193,7 @@ impl Default for PricingSettings {
                 operation("auto_cluster_hybrid", 1, None),
                 operation("auto_cluster_local", 1, Some(1)),
                 operation("generate_ideas", 2, None),
-                operation("generate_article", 5, None),
+                operation("generate_article", 1, None),
                 operation("regenerate_section", 1, None),
             ],
         }

@@ -385,28 +385,28 @@ async fn the_running_jobs_cap_holds_per_account(backend: Backend) {
 async fn the_estimate_prices_the_prompt_and_the_output_cap(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let request = quire_core::ai::ChatRequest {
-        operation: "generate_article".to_owned(),
-        system: "You write articles.".to_owned(),
-        user: "Write about sourdough starters.".to_owned(),
-        max_output_tokens: 3_000,
+        operation: "auto_cluster_ai".to_owned(),
+        system: "You group keywords.".to_owned(),
+        user: "Group sourdough starter keywords.".to_owned(),
+        max_output_tokens: 500,
         json: false,
         context: serde_json::Value::Null,
     };
     let tokens = quire_core::ai::tokens::estimate_request_tokens(&request);
-    assert!(tokens > 3_000 && tokens < 3_100, "{tokens}");
-    // offline-draft: one credit per 1k tokens → ceil(3.0x) = 4, under the minimum of 5.
+    assert!(tokens > 500 && tokens < 600, "{tokens}");
+    // offline-draft: one credit per 1k tokens → ceil(0.5x) = 1, under the minimum of 2.
     let estimate = quire_core::credits::pricing::estimate(&quire.db, "offline-draft", &request)
         .await
         .expect("estimate");
-    assert_eq!(estimate, 5);
-    // gpt-4o: five credits per 1k tokens → ceil(15.x) = 16.
+    assert_eq!(estimate, 2);
+    // gpt-4o: five credits per 1k tokens → ceil(2.5x) = 3.
     let estimate = quire_core::credits::pricing::estimate(&quire.db, "gpt-4o", &request)
         .await
         .expect("estimate");
-    assert_eq!(estimate, 16);
+    assert_eq!(estimate, 3);
 }
 
-/// A handler that reports progress, logs one model call of 1,500 tokens and answers.
+/// A handler that reports progress, logs one model call of 1,000 tokens and answers.
 struct Scripted;
 
 #[async_trait::async_trait]
@@ -417,11 +417,11 @@ impl JobHandler for Scripted {
             account_id: ctx.job.account_id,
             user_id: ctx.job.user_id,
             job_id: Some(ctx.job.id),
-            operation: "generate_article",
+            operation: "generate_ideas",
             provider: "offline",
             model: "offline-draft",
-            input_tokens: 1_000,
-            output_tokens: 500,
+            input_tokens: 600,
+            output_tokens: 400,
             latency_ms: 3,
             error: None,
         })
@@ -457,19 +457,19 @@ async fn a_worker_runs_a_job_end_to_end_with_progress_and_usage(backend: Backend
     let _ = stop.send(true);
     while workers.join_next().await.is_some() {}
     let done = finished.expect("the job finished");
-    // 1,500 tokens at one credit per 1k is 2 credits, under generate_article's minimum of 5.
-    assert_eq!(done.charged_credits, 5);
+    // 1,000 tokens at one credit per 1k is 1 credit, under generate_ideas's minimum of 2.
+    assert_eq!(done.charged_credits, 2);
     assert_eq!(done.progress, 100);
     assert_eq!(done.result.as_deref(), Some(r#"{"words":1200}"#));
-    assert_eq!(balance(&quire, tenant.account.id).await, 95);
+    assert_eq!(balance(&quire, tenant.account.id).await, 98);
     let usage = quire_core::entities::ai_usage_log::Entity::find()
         .one(&quire.db)
         .await
         .expect("query")
         .expect("a usage row");
     assert_eq!(usage.job_id, Some(queued.id));
-    assert_eq!(usage.credits_charged, 5);
-    assert_eq!((usage.input_tokens, usage.output_tokens), (1_000, 500));
+    assert_eq!(usage.credits_charged, 2);
+    assert_eq!((usage.input_tokens, usage.output_tokens), (600, 400));
     assert_ledger_matches(&quire, tenant.account.id).await;
 
     // A job of a kind nobody handles fails and is refunded.
@@ -482,7 +482,7 @@ async fn a_worker_runs_a_job_end_to_end_with_progress_and_usage(backend: Backend
         .await
         .expect("get");
     assert_eq!(ended.status, JobStatus::Failed);
-    assert_eq!(balance(&quire, tenant.account.id).await, 95);
+    assert_eq!(balance(&quire, tenant.account.id).await, 98);
 }
 
 /// Random sequences of grant, reserve, settle, refund and lease expiry keep the invariants:
