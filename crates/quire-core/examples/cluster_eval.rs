@@ -10,9 +10,8 @@
 
 use quire_core::ai::AiClient;
 use quire_core::config::Settings;
-use quire_core::planner::auto_cluster::{
-    assistant::DirectAssistant, by_model, groups::Group, hybrid, local,
-};
+use quire_core::jobs::assistant::DirectAssistant;
+use quire_core::planner::auto_cluster::{by_model, groups::Group, hybrid, local};
 use quire_core::planner::clustering::{
     ClusterOutput, KeywordInput, Options, adjusted_rand_index, cluster,
 };

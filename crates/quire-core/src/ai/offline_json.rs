@@ -16,6 +16,7 @@ pub(super) fn draft(operation: &str, context: &Value) -> Option<Value> {
         // The local groups stand as they are.
         "auto_cluster_hybrid" => Some(json!({"offline_draft": true, "clusters": []})),
         "generate_ideas" => Some(ideas(context)),
+        "generate_article" | "regenerate_section" => article_step(context),
         _ => None,
     }
 }
@@ -115,6 +116,97 @@ fn ideas(context: &Value) -> Value {
     json!({"offline_draft": true, "ideas": drafted})
 }
 
+/// One step of the article pipeline (`context.step`), at the length it asks for.
+fn article_step(context: &Value) -> Option<Value> {
+    let title = context["title"].as_str().unwrap_or("this article");
+    let keywords = strings(&context["keywords"]);
+    let topic = keywords.first().copied().unwrap_or(title);
+    let words = |key: &str| {
+        context[key]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(150)
+    };
+    let answer = match context["step"].as_str()? {
+        "outline" => {
+            let count = words("sections").clamp(1, 12);
+            let mut outline: Vec<String> = keywords.iter().skip(1).map(|k| capitalise(k)).collect();
+            for generic in [
+                format!("What {topic} means"),
+                format!("How {topic} works"),
+                "Choosing well".to_owned(),
+                "Common mistakes".to_owned(),
+                "Getting started".to_owned(),
+                "Frequently asked questions".to_owned(),
+            ] {
+                outline.push(generic);
+            }
+            outline.truncate(count);
+            json!({"outline": outline})
+        }
+        "section" => {
+            let heading = context["heading"].as_str().unwrap_or("This section");
+            json!({
+                "text": filler(heading, topic, words("words")),
+                "summary": format!("Covers {heading}."),
+            })
+        }
+        "ends" => json!({
+            "introduction": format!(
+                "{OFFLINE_LABEL}\n\n{}",
+                filler(title, topic, words("intro_words"))
+            ),
+            "conclusion": filler("the key points", topic, words("conclusion_words")),
+        }),
+        "meta" => json!({
+            "title": title,
+            "meta_title": format!("Offline draft: {title}"),
+            "meta_description": format!(
+                "Offline draft written without an AI model: {title}. Configure an AI provider \
+                 for real content."
+            ),
+        }),
+        "regenerate" => {
+            let heading = context["heading"].as_str().unwrap_or("This section");
+            let instructions = context["instructions"].as_str().unwrap_or_default();
+            let note = if instructions.is_empty() {
+                "*Offline draft rewrite.*".to_owned()
+            } else {
+                format!("*Offline draft rewrite, asked: {instructions}*")
+            };
+            json!({"text": format!("{note}\n\n{}", filler(heading, topic, words("words")))})
+        }
+        _ => return None,
+    };
+    let mut answer = answer;
+    answer["offline_draft"] = json!(true);
+    Some(answer)
+}
+
+/// Placeholder prose of about `words` words about `heading` and `topic`, in paragraphs.
+fn filler(heading: &str, topic: &str, words: usize) -> String {
+    let sentences = [
+        format!("This part of the draft is about {heading}."),
+        format!(
+            "It was assembled without an AI model, so it only marks where writing about {topic} goes."
+        ),
+        "A real draft would explain the idea, give an example and say what to do next.".to_owned(),
+        format!("Readers looking for {topic} want clear answers they can act on."),
+        "Replace this text, or configure an AI provider and generate the article again.".to_owned(),
+    ];
+    let mut text = String::new();
+    let mut count = 0;
+    let mut n = 0;
+    while count < words {
+        let sentence = &sentences[n % sentences.len()];
+        count += sentence.split_whitespace().count();
+        text.push_str(sentence);
+        n += 1;
+        text.push_str(if n % 4 == 0 { "\n\n" } else { " " });
+    }
+    text.trim().to_owned()
+}
+
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -177,6 +269,37 @@ mod tests {
             );
             assert!(idea["outline"].as_array().is_some_and(|o| o.len() >= 4));
         }
+    }
+
+    #[test]
+    fn article_steps_are_drafted_at_the_length_asked() {
+        let section = draft(
+            "generate_article",
+            &json!({"step": "section", "heading": "Fit", "title": "Shoes", "keywords": ["running shoes"], "words": 200}),
+        )
+        .expect("a draft");
+        let words = section["text"]
+            .as_str()
+            .expect("text")
+            .split_whitespace()
+            .count();
+        assert!((200..230).contains(&words), "{words}");
+        let ends = draft(
+            "generate_article",
+            &json!({"step": "ends", "title": "Shoes", "intro_words": 80, "conclusion_words": 70}),
+        )
+        .expect("a draft");
+        assert!(
+            ends["introduction"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(OFFLINE_LABEL))
+        );
+        let outline = draft(
+            "generate_article",
+            &json!({"step": "outline", "title": "Shoes", "sections": 4}),
+        )
+        .expect("a draft");
+        assert_eq!(outline["outline"].as_array().map(Vec::len), Some(4));
     }
 
     #[test]

@@ -47,6 +47,31 @@ const DEFAULTS: &[PromptTemplate] = &[
         version: 1,
         text: include_str!("../../prompts/generate_ideas.v1.md"),
     },
+    PromptTemplate {
+        operation: "article_outline",
+        version: 1,
+        text: include_str!("../../prompts/article_outline.v1.md"),
+    },
+    PromptTemplate {
+        operation: "article_section",
+        version: 1,
+        text: include_str!("../../prompts/article_section.v1.md"),
+    },
+    PromptTemplate {
+        operation: "article_ends",
+        version: 1,
+        text: include_str!("../../prompts/article_ends.v1.md"),
+    },
+    PromptTemplate {
+        operation: "article_meta",
+        version: 1,
+        text: include_str!("../../prompts/article_meta.v1.md"),
+    },
+    PromptTemplate {
+        operation: "regenerate_section",
+        version: 1,
+        text: include_str!("../../prompts/regenerate_section.v1.md"),
+    },
 ];
 
 /// Every built-in template, all versions.

@@ -2,7 +2,7 @@
 //! cluster's account, site and sector once every cluster has its ideas (a failed run stores
 //! none and returns every credit).
 
-use super::auto_cluster::assistant::json_request;
+use crate::jobs::assistant::json_request;
 use crate::{
     Error, Quire, ValidationErrors,
     accounts::principal::Tenant,

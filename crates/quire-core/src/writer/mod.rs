@@ -1,5 +1,8 @@
-//! Writer: tasks (the brief for one article), their articles with sections and versions.
+//! Writer: tasks (the brief for one article), article generation and section rewrites as
+//! jobs, and the articles with their sections and versions.
 
+pub mod generation;
+pub mod regeneration;
 pub mod sections;
 pub mod tasks;
 pub mod versions;

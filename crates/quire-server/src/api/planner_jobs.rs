@@ -34,16 +34,18 @@ pub struct EstimateView {
     pub available: i64,
     /// Whether the balance covers the reservation.
     pub enough: bool,
-    /// How many keywords or clusters it works on.
+    /// How many keywords, clusters or tasks it works on.
     pub items: usize,
 }
 
-fn estimate_view(credits: i64, available: i64, items: usize) -> EstimateView {
-    EstimateView {
-        credits,
-        available,
-        enough: available >= credits,
-        items,
+impl EstimateView {
+    pub fn new(credits: i64, available: i64, items: usize) -> Self {
+        Self {
+            credits,
+            available,
+            enough: available >= credits,
+            items,
+        }
     }
 }
 
@@ -90,7 +92,7 @@ pub async fn estimate_auto_cluster(
     ApiJson(body): ApiJson<AutoClusterRequest>,
 ) -> ApiResult<Json<EstimateView>> {
     let planned = auto_cluster::plan(&state.quire, &tenant, body).await?;
-    Ok(Json(estimate_view(
+    Ok(Json(EstimateView::new(
         planned.credits,
         tenant.account.credits,
         planned.keywords(),
@@ -138,7 +140,7 @@ pub async fn estimate_generate_ideas(
 ) -> ApiResult<Json<EstimateView>> {
     let clusters = body.cluster_ids.len();
     let planned = idea_generation::plan(&state.quire, &tenant, body).await?;
-    Ok(Json(estimate_view(
+    Ok(Json(EstimateView::new(
         planned.credits,
         tenant.account.credits,
         clusters,

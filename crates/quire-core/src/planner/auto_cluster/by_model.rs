@@ -4,12 +4,16 @@
 //! model still left out is grouped locally so every keyword lands in exactly one cluster.
 
 use super::{
-    assistant::{Assistant, json_request},
     groups::{Group, Lookup, MAX_DESCRIPTION_CHARS, clean_text, name_or},
     local,
 };
 use crate::{
-    Error, ai::ChatRequest, db::Db, jobs::worker::JobError, planner::clustering::KeywordInput,
+    Error,
+    ai::ChatRequest,
+    db::Db,
+    jobs::assistant::{Assistant, json_request},
+    jobs::worker::JobError,
+    planner::clustering::KeywordInput,
 };
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};

@@ -2,12 +2,14 @@
 //! sends each group's first keywords only and gets back names and group numbers rather than
 //! every keyword, so it uses far fewer tokens than `ai`.
 
-use super::{
-    assistant::{Assistant, json_request},
-    groups::{Group, Lookup, MAX_DESCRIPTION_CHARS, clean_text, name_or},
-};
+use super::groups::{Group, Lookup, MAX_DESCRIPTION_CHARS, clean_text, name_or};
 use crate::{
-    Error, ai::ChatRequest, db::Db, jobs::worker::JobError, planner::clustering::KeywordInput,
+    Error,
+    ai::ChatRequest,
+    db::Db,
+    jobs::assistant::{Assistant, json_request},
+    jobs::worker::JobError,
+    planner::clustering::KeywordInput,
 };
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};

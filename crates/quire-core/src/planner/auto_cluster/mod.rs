@@ -2,7 +2,6 @@
 //! the keywords locally, with the model, or both (`local`, `ai`, `hybrid`) and stores the
 //! clusters. Credits: reserved from the estimate, settled to what the calls actually cost.
 
-pub mod assistant;
 pub mod by_model;
 pub mod groups;
 pub mod hybrid;

@@ -1,4 +1,4 @@
-//! What the model-backed clustering methods need from the world: prompts and JSON answers.
+//! What the model-backed operations need from the world: prompts and JSON answers.
 //! A job answers through its [`JobContext`] (charged, logged, operator prompt overrides);
 //! the evaluation command answers through a bare [`AiClient`] with the built-in prompts.
 
