@@ -36,6 +36,14 @@ pub struct JobBatchView {
     pub jobs: Vec<JobView>,
 }
 
+/// What `generate` answers: the job for `task_id`, or `{jobs}` for `task_ids`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum GenerateAnswer {
+    One(JobView),
+    Batch(JobBatchView),
+}
+
 /// Write the article of a task as a job: outline (unless the task has one), each section in
 /// context, introduction and conclusion, title and metadata, steered to the task's word
 /// count. `{task_id}` answers the job (poll `Location`); `{task_ids}` (up to 20) answers
@@ -47,8 +55,7 @@ pub struct JobBatchView {
     params(WaitParams),
     request_body = GenerateRequest,
     responses(
-        (status = 202, description = "Queued: the job for `task_id`", body = JobView),
-        (status = 202, description = "Queued: one job per task of `task_ids`", body = JobBatchView),
+        (status = 202, description = "Queued: the job for `task_id` (poll `Location`), or `{jobs}` for `task_ids`", body = GenerateAnswer),
         (status = 400, description = "Neither or both of task_id and task_ids, too many, or tasks that are not yours", body = ErrorBody),
         (status = 409, description = "A task's article is being generated already", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -69,7 +76,8 @@ pub async fn generate(
         return super::jobs::accepted(&state, &tenant, job, wait.wait).await;
     }
     let jobs = jobs.into_iter().map(JobView::from).collect();
-    Ok((StatusCode::ACCEPTED, Json(JobBatchView { jobs })).into_response())
+    let answer = GenerateAnswer::Batch(JobBatchView { jobs });
+    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
 
 /// The credits generating these articles would reserve, without starting anything.

@@ -26,6 +26,7 @@ quire_testkit::on_both_backends!(
     rewriting_a_section_charges_one_call_and_keeps_the_earlier_version,
     a_failure_part_way_returns_every_credit_and_leaves_no_article,
     other_tenants_tasks_and_busy_tasks_are_refused,
+    a_batch_starts_one_job_per_task,
     the_offline_provider_goes_from_keywords_to_a_rewritten_section,
 );
 
@@ -596,4 +597,37 @@ async fn the_offline_provider_goes_from_keywords_to_a_rewritten_section(backend:
             .iter()
             .all(|u| u.provider == "offline")
     );
+}
+
+async fn a_batch_starts_one_job_per_task(backend: Backend) {
+    let writer = writer(backend, None).await;
+    let first = writer.task(600, &["One"]).await;
+    let second = writer.task(600, &["Two"]).await;
+    let response = writer
+        .app
+        .post(
+            "/api/v1/writer/content/generate/",
+            &json!({"task_ids": [first.id, second.id, first.id]}),
+            Some(&writer.token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let jobs = body(response).await["jobs"]
+        .as_array()
+        .expect("jobs")
+        .clone();
+    assert_eq!(jobs.len(), 2, "one job per distinct task");
+    for job in &jobs {
+        let id = job["id"].as_i64().expect("id");
+        let done = body(
+            writer
+                .app
+                .get(&format!("/api/v1/jobs/{id}/?wait=30"), Some(&writer.token))
+                .await,
+        )
+        .await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
+    assert!(writer.content_of(first.id).await.is_some());
+    assert!(writer.content_of(second.id).await.is_some());
 }

@@ -226,8 +226,8 @@ impl Objects {
         }
     }
 
-    /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}` and
-    /// `{idea}` replaced by the ids of these objects.
+    /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}`,
+    /// `{idea}` and `{task}` replaced by the ids of these objects.
     fn fill(&self, text: &str) -> String {
         [
             ("{site}", self.site),
@@ -236,6 +236,7 @@ impl Objects {
             ("{spare_cluster}", self.spare_cluster),
             ("{keyword}", self.keyword),
             ("{idea}", self.idea),
+            ("{task}", self.task),
         ]
         .into_iter()
         .fold(text.to_owned(), |text, (placeholder, id)| {
