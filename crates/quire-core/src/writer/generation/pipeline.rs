@@ -48,6 +48,7 @@ impl Brief {
             keywords: stored_json::decode(&task.target_keywords),
             outline: stored_json::decode(&task.outline)
                 .into_iter()
+                .filter(|heading| !is_an_end(heading))
                 .take(MAX_SECTIONS)
                 .collect(),
             words: usize::try_from(task.word_count.max(100)).unwrap_or(1_500),
@@ -229,6 +230,7 @@ pub async fn write(assistant: &dyn Assistant, brief: &Brief) -> Result<Article, 
         .await?;
         let outline: Vec<String> = strings(&answer["outline"])
             .into_iter()
+            .filter(|heading| !is_an_end(heading))
             .take(MAX_SECTIONS)
             .collect();
         if outline.is_empty() {
@@ -336,6 +338,15 @@ pub async fn write(assistant: &dyn Assistant, brief: &Brief) -> Result<Article, 
     })
 }
 
+/// Whether an outline heading names the introduction or conclusion, which the pipeline
+/// writes on its own.
+fn is_an_end(heading: &str) -> bool {
+    matches!(
+        heading.trim().to_lowercase().as_str(),
+        "introduction" | "intro" | "conclusion" | "conclusions" | "summary"
+    )
+}
+
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
@@ -409,6 +420,13 @@ mod tests {
             "choosing shoes",
         );
         assert_eq!(text, "Intro.\n\n### Fit\n\nSnug.\n### Deeper");
+    }
+
+    #[test]
+    fn outlines_lose_the_ends_the_pipeline_writes_itself() {
+        assert!(is_an_end(" Introduction "));
+        assert!(is_an_end("conclusion"));
+        assert!(!is_an_end("Introduction to rye"));
     }
 
     #[test]
