@@ -59,7 +59,7 @@ pub async fn plan(
     if request.instructions.chars().count() > MAX_INSTRUCTIONS_CHARS {
         return Err(Error::Validation(ValidationErrors::single(
             "instructions",
-            &format!("Keep instructions under {MAX_INSTRUCTIONS_CHARS} characters."),
+            format!("Keep instructions under {MAX_INSTRUCTIONS_CHARS} characters."),
         )));
     }
     let Some(current) = content::Entity::find_by_id(request.content_id)

@@ -3,17 +3,18 @@
 //! usage), refunded when it fails, tied to the caller's account, site and sector, and
 //! working without a model through the offline provider.
 
-use crate::common::{Backend, TestApp, Workers, body};
+use crate::ai_setup::{
+    AiApp, COMPLETION_TOKENS, COST_PER_CALL, CREDITS_PER_CALL, PROMPT_TOKENS, ai_app, answer,
+};
+use crate::common::{Backend, body};
 use quire_core::{
     ai::offline::OFFLINE_LABEL,
     entities::{
-        account, ai_usage_log, cluster, content_idea, credit_transaction,
-        enums::{CreditKind, KeywordStatus},
-        job, keyword, model_rate,
+        account, ai_usage_log, cluster, content_idea, credit_transaction, enums::CreditKind, job,
+        keyword,
     },
-    planner::keyword_csv::keyword_key,
 };
-use quire_testkit::fake_openai::{FakeOpenAi, Reply, Script, user_message};
+use quire_testkit::fake_openai::{Reply, Script, user_message};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -32,21 +33,6 @@ quire_testkit::on_both_backends!(
     clustered_keywords_stay_put_unless_reclustered,
     the_offline_provider_runs_the_planner_without_a_key,
 );
-
-/// The fake model's usage per call, and its rates: 50 credits per 1k tokens, $2/$8 per
-/// million input/output tokens.
-const PROMPT_TOKENS: i64 = 300;
-const COMPLETION_TOKENS: i64 = 100;
-const CREDITS_PER_CALL: i64 = 20; // ceil(400 × 50 / 1000)
-const COST_PER_CALL: i64 = 1_400; // 300 × 2 + 100 × 8 micro-dollars
-
-fn answer(content: Value) -> Reply {
-    Reply::Answer {
-        content: content.to_string(),
-        prompt_tokens: PROMPT_TOKENS,
-        completion_tokens: COMPLETION_TOKENS,
-    }
-}
 
 /// The `- item` lines of a prompt.
 fn listed(prompt: &str) -> Vec<String> {
@@ -105,142 +91,13 @@ fn first_word_model() -> Script {
     })
 }
 
-struct Planner {
-    app: TestApp,
-    token: String,
-    sector: i64,
-    account: i64,
-    _workers: Workers,
-    _model: Option<FakeOpenAi>,
-}
+type Planner = AiApp;
 
-/// An active agency member with a site and a sector, workers running, and the fake model
-/// (or the offline provider when `script` is `None`).
 async fn planner(backend: Backend, script: Option<Script>) -> Planner {
-    let model = match script {
-        Some(script) => Some(FakeOpenAi::start(script).await),
-        None => None,
-    };
-    let base_url = model.as_ref().map(|m| m.base_url.clone());
-    let app = TestApp::spawn_with(backend, |settings| {
-        settings.jobs.poll_milliseconds = 20;
-        settings.jobs.max_attempts = 1;
-        settings.ai_max_attempts = 1;
-        if let Some(base_url) = base_url {
-            settings.ai_provider = quire_core::config::AiProvider::Openai;
-            settings.ai_base_url = Some(base_url);
-            settings.ai_model = Some("gpt-test".to_owned());
-            settings.ai_api_key = Some("sk-test".to_owned().into());
-        }
-    })
-    .await;
-    let now = chrono::Utc::now();
-    for model in ["gpt-test", quire_testkit::fake_openai::ANSWER_MODEL] {
-        model_rate::ActiveModel {
-            model: Set(model.to_owned()),
-            input_micro_usd_per_million: Set(2_000_000),
-            output_micro_usd_per_million: Set(8_000_000),
-            millicredits_per_1k_tokens: Set(50_000),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(app.db())
-        .await
-        .expect("rate");
-    }
-    let token = app.active_member("ada@example.com", "agency-monthly").await;
-    let site = body(
-        app.post(
-            "/api/v1/auth/sites/",
-            &json!({"name": "Ada's", "url": "https://ada.example.com"}),
-            Some(&token),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_i64()
-        .expect("site");
-    let sector = body(
-        app.post(
-            "/api/v1/auth/sectors/",
-            &json!({"site_id": site, "name": "Running"}),
-            Some(&token),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_i64()
-        .expect("sector");
-    let account = body(app.get("/api/v1/auth/me/", Some(&token)).await).await["account"]["id"]
-        .as_i64()
-        .expect("account");
-    let workers = app.start_workers(1);
-    Planner {
-        app,
-        token,
-        sector,
-        account,
-        _workers: workers,
-        _model: model,
-    }
+    ai_app(backend, script).await
 }
 
-impl Planner {
-    /// Adds keywords to the sector directly (adding keywords costs nothing and is tested
-    /// with its own endpoints).
-    async fn keywords(&self, texts: &[&str]) -> Vec<i64> {
-        let sector = quire_core::entities::sector::Entity::find_by_id(self.sector)
-            .one(self.app.db())
-            .await
-            .expect("query")
-            .expect("sector");
-        let now = chrono::Utc::now();
-        let mut ids = Vec::new();
-        for (n, text) in texts.iter().enumerate() {
-            let row = keyword::ActiveModel {
-                account_id: Set(sector.account_id),
-                site_id: Set(sector.site_id),
-                sector_id: Set(sector.id),
-                keyword: Set((*text).to_owned()),
-                keyword_key: Set(keyword_key(text)),
-                seed_keyword_id: Set(None),
-                volume: Set(1_000 - i64::try_from(n).expect("small")),
-                difficulty: Set(None),
-                intent: Set(None),
-                status: Set(KeywordStatus::Active),
-                cluster_id: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(self.app.db())
-            .await
-            .expect("keyword");
-            ids.push(row.id);
-        }
-        ids
-    }
-
-    async fn balance(&self) -> i64 {
-        account::Entity::find_by_id(self.account)
-            .one(self.app.db())
-            .await
-            .expect("query")
-            .expect("account")
-            .credits
-    }
-
-    /// POSTs and waits for the job to end; returns the finished job.
-    async fn run(&self, path: &str, request: Value) -> Value {
-        let response = self
-            .app
-            .post(&format!("{path}?wait=30"), &request, Some(&self.token))
-            .await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED, "{path}");
-        assert!(response.headers().contains_key("location"));
-        body(response).await
-    }
-
+impl AiApp {
     async fn cluster(&self, ids: &[i64], method: &str) -> Value {
         self.run(
             "/api/v1/planner/keywords/auto_cluster/",
@@ -258,11 +115,7 @@ impl Planner {
     }
 
     async fn usage_rows(&self) -> Vec<ai_usage_log::Model> {
-        ai_usage_log::Entity::find()
-            .filter(ai_usage_log::Column::AccountId.eq(self.account))
-            .all(self.app.db())
-            .await
-            .expect("usage")
+        self.usage(None).await
     }
 }
 

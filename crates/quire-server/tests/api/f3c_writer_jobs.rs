@@ -4,18 +4,15 @@
 //! kept), failures that leave no half article, and the offline path from keywords to a
 //! rewritten section without any key.
 
-use crate::common::{Backend, TestApp, Workers, body};
+use crate::ai_setup::{AiApp, CREDITS_PER_CALL, ai_app, answer};
+use crate::common::{Backend, body};
 use quire_core::{
     ai::offline::OFFLINE_LABEL,
-    entities::{
-        account, ai_usage_log, content, content_version,
-        enums::{KeywordStatus, TaskStatus},
-        keyword, model_rate, task,
-    },
-    planner::{keyword_csv::keyword_key, stored_json},
+    entities::{content, content_version, enums::TaskStatus, task},
+    planner::stored_json,
     writer::versions,
 };
-use quire_testkit::fake_openai::{FakeOpenAi, Reply, Script, user_message};
+use quire_testkit::fake_openai::{Reply, Script, user_message};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -29,18 +26,6 @@ quire_testkit::on_both_backends!(
     a_batch_starts_one_job_per_task,
     the_offline_provider_goes_from_keywords_to_a_rewritten_section,
 );
-
-const PROMPT_TOKENS: i64 = 300;
-const COMPLETION_TOKENS: i64 = 100;
-const CREDITS_PER_CALL: i64 = 20; // ceil(400 × 50 / 1000)
-
-fn answer(content: Value) -> Reply {
-    Reply::Answer {
-        content: content.to_string(),
-        prompt_tokens: PROMPT_TOKENS,
-        completion_tokens: COMPLETION_TOKENS,
-    }
-}
 
 /// The number after `marker` in the prompt ("about 255 words" → 255).
 fn number_after(prompt: &str, marker: &str) -> usize {
@@ -95,85 +80,11 @@ fn writer_model(ratio: f64) -> Script {
     })
 }
 
-struct Writer {
-    app: TestApp,
-    token: String,
-    account: i64,
-    sector: i64,
-    workers: Option<Workers>,
-    _model: Option<FakeOpenAi>,
+async fn writer(backend: Backend, script: Option<Script>) -> AiApp {
+    ai_app(backend, script).await
 }
 
-async fn writer(backend: Backend, script: Option<Script>) -> Writer {
-    let model = match script {
-        Some(script) => Some(FakeOpenAi::start(script).await),
-        None => None,
-    };
-    let base_url = model.as_ref().map(|m| m.base_url.clone());
-    let app = TestApp::spawn_with(backend, |settings| {
-        settings.jobs.poll_milliseconds = 20;
-        settings.jobs.max_attempts = 1;
-        settings.ai_max_attempts = 1;
-        if let Some(base_url) = base_url {
-            settings.ai_provider = quire_core::config::AiProvider::Openai;
-            settings.ai_base_url = Some(base_url);
-            settings.ai_model = Some("gpt-test".to_owned());
-            settings.ai_api_key = Some("sk-test".to_owned().into());
-        }
-    })
-    .await;
-    let now = chrono::Utc::now();
-    for model in ["gpt-test", quire_testkit::fake_openai::ANSWER_MODEL] {
-        model_rate::ActiveModel {
-            model: Set(model.to_owned()),
-            input_micro_usd_per_million: Set(2_000_000),
-            output_micro_usd_per_million: Set(8_000_000),
-            millicredits_per_1k_tokens: Set(50_000),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(app.db())
-        .await
-        .expect("rate");
-    }
-    let token = app.active_member("ada@example.com", "agency-monthly").await;
-    let site = body(
-        app.post(
-            "/api/v1/auth/sites/",
-            &json!({"name": "Ada's", "url": "https://ada.example.com"}),
-            Some(&token),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_i64()
-        .expect("site");
-    let sector = body(
-        app.post(
-            "/api/v1/auth/sectors/",
-            &json!({"site_id": site, "name": "Running"}),
-            Some(&token),
-        )
-        .await,
-    )
-    .await["id"]
-        .as_i64()
-        .expect("sector");
-    let account = body(app.get("/api/v1/auth/me/", Some(&token)).await).await["account"]["id"]
-        .as_i64()
-        .expect("account");
-    let workers = app.start_workers(1);
-    Writer {
-        app,
-        token,
-        account,
-        sector,
-        workers: Some(workers),
-        _model: model,
-    }
-}
-
-impl Writer {
+impl AiApp {
     /// A task written from scratch (the tasks API is tested on its own).
     async fn task(&self, word_count: i32, outline: &[&str]) -> task::Model {
         let sector = quire_core::entities::sector::Entity::find_by_id(self.sector)
@@ -209,39 +120,12 @@ impl Writer {
         .expect("task")
     }
 
-    async fn balance(&self) -> i64 {
-        account::Entity::find_by_id(self.account)
-            .one(self.app.db())
-            .await
-            .expect("query")
-            .expect("account")
-            .credits
-    }
-
-    async fn run(&self, path: &str, request: Value) -> Value {
-        let response = self
-            .app
-            .post(&format!("{path}?wait=30"), &request, Some(&self.token))
-            .await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED, "{path}");
-        body(response).await
-    }
-
     async fn generate(&self, task_id: i64) -> Value {
         self.run(
             "/api/v1/writer/content/generate/",
             json!({ "task_id": task_id }),
         )
         .await
-    }
-
-    async fn usage(&self, operation: &str) -> Vec<ai_usage_log::Model> {
-        ai_usage_log::Entity::find()
-            .filter(ai_usage_log::Column::AccountId.eq(self.account))
-            .filter(ai_usage_log::Column::Operation.eq(operation))
-            .all(self.app.db())
-            .await
-            .expect("usage")
     }
 
     async fn content_of(&self, task_id: i64) -> Option<content::Model> {
@@ -275,7 +159,7 @@ async fn an_article_is_charged_call_by_call_and_lands_near_its_length(backend: B
     assert_eq!(job["status"], "succeeded", "{job}");
 
     // Outline, five sections, introduction and conclusion, metadata: eight calls.
-    let calls = writer.usage("generate_article").await;
+    let calls = writer.usage(Some("generate_article")).await;
     assert_eq!(calls.len(), 8);
     assert!(calls.iter().all(|c| c.credits_charged == CREDITS_PER_CALL));
     assert_eq!(job["charged_credits"], 8 * CREDITS_PER_CALL);
@@ -328,7 +212,7 @@ async fn a_model_that_writes_short_is_steered_back_towards_the_target(backend: B
     let task = writer.task(2_000, &["One", "Two", "Three", "Four"]).await;
     let job = writer.generate(task.id).await;
     assert_eq!(job["status"], "succeeded", "{job}");
-    assert_eq!(writer.usage("generate_article").await.len(), 6);
+    assert_eq!(writer.usage(Some("generate_article")).await.len(), 6);
     let words = i64::from(
         writer
             .content_of(task.id)
@@ -363,7 +247,7 @@ async fn rewriting_a_section_charges_one_call_and_keeps_the_earlier_version(back
     let charge = before - writer.balance().await;
     assert_eq!(charge, CREDITS_PER_CALL);
     assert!(charge < article_charge, "a rewrite costs less than a draft");
-    let calls = writer.usage("regenerate_section").await;
+    let calls = writer.usage(Some("regenerate_section")).await;
     assert_eq!(calls.len(), 1);
 
     let second = writer.content_of(task.id).await.expect("article");
@@ -500,39 +384,13 @@ async fn other_tenants_tasks_and_busy_tasks_are_refused(backend: Backend) {
 
 async fn the_offline_provider_goes_from_keywords_to_a_rewritten_section(backend: Backend) {
     let writer = writer(backend, None).await;
-    let sector = quire_core::entities::sector::Entity::find_by_id(writer.sector)
-        .one(writer.app.db())
-        .await
-        .expect("query")
-        .expect("sector");
-    let now = chrono::Utc::now();
-    let mut ids = Vec::new();
-    for text in [
-        "trail running shoes",
-        "best trail running shoes",
-        "trail running shoes for women",
-    ] {
-        let row = keyword::ActiveModel {
-            account_id: Set(sector.account_id),
-            site_id: Set(sector.site_id),
-            sector_id: Set(sector.id),
-            keyword: Set(text.to_owned()),
-            keyword_key: Set(keyword_key(text)),
-            seed_keyword_id: Set(None),
-            volume: Set(500),
-            difficulty: Set(None),
-            intent: Set(None),
-            status: Set(KeywordStatus::Active),
-            cluster_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(writer.app.db())
-        .await
-        .expect("keyword");
-        ids.push(row.id);
-    }
+    let ids = writer
+        .keywords(&[
+            "trail running shoes",
+            "best trail running shoes",
+            "trail running shoes for women",
+        ])
+        .await;
     let clustered = writer
         .run(
             "/api/v1/planner/keywords/auto_cluster/",
@@ -592,7 +450,7 @@ async fn the_offline_provider_goes_from_keywords_to_a_rewritten_section(backend:
     );
     assert!(
         writer
-            .usage("generate_article")
+            .usage(Some("generate_article"))
             .await
             .iter()
             .all(|u| u.provider == "offline")

@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod ai_setup;
 mod common;
 mod credits_and_jobs;
 mod f1_signup;

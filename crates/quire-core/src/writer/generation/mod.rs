@@ -43,7 +43,7 @@ impl GenerateRequest {
             _ => {
                 return Err(Error::Validation(ValidationErrors::single(
                     "task_id",
-                    &format!("Give task_id, or task_ids with 1 to {MAX_BATCH} tasks."),
+                    format!("Give task_id, or task_ids with 1 to {MAX_BATCH} tasks."),
                 )));
             }
         };
@@ -96,7 +96,7 @@ pub async fn plan(
         };
         return Err(Error::Validation(ValidationErrors::single(
             field,
-            &format!("No such task: {}.", unknown.join(", ")),
+            format!("No such task: {}.", unknown.join(", ")),
         )));
     }
     let busy = tasks_being_generated(quire, tenant).await?;
