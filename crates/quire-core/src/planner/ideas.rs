@@ -377,7 +377,7 @@ fn clamp_words(words: i64) -> i32 {
 
 /// Outline headings, trimmed. With `errors`, blank or long headings and long outlines are
 /// reported; without, they are dropped, clipped and cut.
-fn headings(items: Vec<String>, errors: Option<&mut ValidationErrors>) -> Vec<String> {
+pub(crate) fn headings(items: Vec<String>, errors: Option<&mut ValidationErrors>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(items.len().min(MAX_HEADINGS));
     for item in items {
@@ -404,7 +404,10 @@ fn headings(items: Vec<String>, errors: Option<&mut ValidationErrors>) -> Vec<St
 /// Target keywords, normalised like keywords (trimmed, inner spaces collapsed) with repeats
 /// dropped ignoring case. With `errors`, blank, long or too many keywords are reported;
 /// without, they are dropped and the list cut.
-fn target_keywords(items: Vec<String>, errors: Option<&mut ValidationErrors>) -> Vec<String> {
+pub(crate) fn target_keywords(
+    items: Vec<String>,
+    errors: Option<&mut ValidationErrors>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(items.len().min(MAX_TARGET_KEYWORDS));

@@ -98,7 +98,7 @@ pub struct SentToWriterView {
 impl From<SentToWriter> for SentToWriterView {
     fn from(sent: SentToWriter) -> Self {
         Self {
-            created: sent.created.into_iter().map(TaskView::from).collect(),
+            created: sent.created.into_iter().map(TaskView::created).collect(),
             skipped: sent
                 .skipped
                 .into_iter()

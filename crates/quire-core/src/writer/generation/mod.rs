@@ -10,7 +10,11 @@ use crate::{
     Error, Quire, ValidationErrors,
     accounts::principal::Tenant,
     credits::pricing,
-    entities::{enums::TaskStatus, job, task},
+    entities::{
+        content,
+        enums::{ContentStatus, TaskStatus},
+        job, task,
+    },
     jobs::{
         queue::{self, NewJob},
         worker::{JobContext, JobError, JobHandler},
@@ -239,6 +243,12 @@ impl JobHandler for GenerateArticleJob {
             return Err(JobError::LeaseLost);
         }
         let content = versions::save_generated(&txn, &task, article.draft, "Generated").await?;
+        // A new draft is a draft again, whatever the article was before.
+        if content.status != ContentStatus::Draft {
+            let mut row: content::ActiveModel = content.clone().into();
+            row.status = Set(ContentStatus::Draft);
+            row.update(&txn).await.map_err(Error::from)?;
+        }
         let mut row: task::ActiveModel = task.into();
         row.status = Set(TaskStatus::Draft);
         row.updated_at = Set(chrono::Utc::now());
