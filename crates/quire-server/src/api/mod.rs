@@ -13,6 +13,7 @@ pub mod reference;
 pub mod sectors;
 pub mod sites;
 pub mod views;
+pub mod writer_content;
 pub mod writer_tasks;
 
 use crate::state::AppState;
@@ -36,7 +37,10 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(planner_jobs::router())
                 .merge(planner_keywords::router()),
         )
-        .nest("/writer", writer_tasks::router())
+        .nest(
+            "/writer",
+            writer_tasks::router().merge(writer_content::router()),
+        )
         .merge(jobs::router())
         .nest("/billing", billing::router())
 }

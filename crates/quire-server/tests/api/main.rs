@@ -8,5 +8,6 @@ mod f3a_tenancy;
 mod f3b_clusters_ideas;
 mod f3b_keywords;
 mod f3b_planner_jobs;
+mod f3c_content;
 mod http;
 mod tenant_isolation;
