@@ -13,6 +13,7 @@ pub mod reference;
 pub mod sectors;
 pub mod sites;
 pub mod views;
+pub mod writer_content;
 pub mod writer_jobs;
 pub mod writer_tasks;
 
@@ -39,7 +40,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         .nest(
             "/writer",
-            writer_tasks::router().merge(writer_jobs::router()),
+            writer_tasks::router()
+                .merge(writer_content::router())
+                .merge(writer_jobs::router()),
         )
         .merge(jobs::router())
         .nest("/billing", billing::router())

@@ -9,6 +9,7 @@ mod f3a_tenancy;
 mod f3b_clusters_ideas;
 mod f3b_keywords;
 mod f3b_planner_jobs;
+mod f3c_content;
 mod f3c_tasks;
 mod f3c_writer_jobs;
 mod http;

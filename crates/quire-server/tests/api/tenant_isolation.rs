@@ -21,7 +21,7 @@ struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task, keyword.
+    /// cluster, idea, task, keyword, content. A `{version}` in the path is version 1.
     object: String,
     /// JSON, with placeholders (`{site}`, `{keyword}`… see `Objects::fill`) replaced by the
     /// owner's objects; after
@@ -102,6 +102,10 @@ struct Objects {
     idea: i64,
     /// A writer task, made by sending another idea to the writer.
     task: i64,
+    /// The task's article, at version 2 (generated, then rewritten), so it can be reverted to 1.
+    content: i64,
+    /// A section of `content`.
+    section: String,
 }
 
 /// Creates a row with a POST of `payload` to `path`; its id.
@@ -196,6 +200,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     )
     .await;
     let task = sent["created"][0]["id"].as_i64().expect("task id");
+    let (content, section) = owner_content(app, task).await;
     Objects {
         site,
         sector,
@@ -207,7 +212,42 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         keyword,
         idea,
         task,
+        content,
+        section,
     }
+}
+
+/// Generates an article for `task` the way the writer's jobs save one, then a second version.
+/// Its id and the id of its first section.
+async fn owner_content(app: &TestApp, task_id: i64) -> (i64, String) {
+    use quire_core::{
+        entities::task,
+        writer::versions::{self, Draft},
+    };
+    use sea_orm::EntityTrait;
+    let task = task::Entity::find_by_id(task_id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("task");
+    let draft = Draft {
+        title: "An article".to_owned(),
+        meta_title: "An article".to_owned(),
+        meta_description: "What it is about.".to_owned(),
+        body: "Lead.\n\n## First\n\nWords.\n".to_owned(),
+    };
+    let first = versions::save_generated(app.db(), &task, draft.clone(), "Generated")
+        .await
+        .expect("content");
+    let rewritten = Draft {
+        body: "Lead.\n\n## First\n\nOther words.\n".to_owned(),
+        ..draft
+    };
+    let second = versions::save_version(app.db(), &first, rewritten, "Rewrote section First")
+        .await
+        .expect("version 2");
+    let section = versions::sections_of(&second.sections)[0].id.clone();
+    (second.id, section)
 }
 
 impl Objects {
@@ -221,13 +261,14 @@ impl Objects {
             "cluster" => Some(self.cluster),
             "idea" => Some(self.idea),
             "task" => Some(self.task),
+            "content" => Some(self.content),
             "keyword" => Some(self.keyword),
             _ => None,
         }
     }
 
     /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}`,
-    /// `{idea}` and `{task}` replaced by the ids of these objects.
+    /// `{idea}`, `{task}`, `{content}` and `{section}` replaced by the ids of these objects.
     fn fill(&self, text: &str) -> String {
         [
             ("{site}", self.site),
@@ -237,11 +278,13 @@ impl Objects {
             ("{keyword}", self.keyword),
             ("{idea}", self.idea),
             ("{task}", self.task),
+            ("{content}", self.content),
         ]
         .into_iter()
-        .fold(text.to_owned(), |text, (placeholder, id)| {
-            text.replace(placeholder, &id.to_string())
-        })
+        .fold(
+            text.replace("{section}", &self.section),
+            |text, (placeholder, id)| text.replace(placeholder, &id.to_string()),
+        )
     }
 }
 
@@ -262,7 +305,8 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
         let path = match id {
             Some(id) => row.path.replace("{id}", &id.to_string()),
             None => row.path.clone(),
-        };
+        }
+        .replace("{version}", "1");
         let request_body = RowBody::of(&row, &objects);
         let method = Method::from_bytes(row.method.as_bytes()).expect("method");
         let before = owner_view(&app, &row, &path, &callers.owner).await;
