@@ -93,10 +93,9 @@ fn ideas(context: &Value) -> Value {
             if index >= IDEA_SHAPES.len() {
                 title.push_str(&format!(" (part {})", index / IDEA_SHAPES.len() + 1));
             }
-            let mut outline = vec!["Introduction".to_owned(), format!("What {topic} means")];
+            let mut outline = vec![capitalise(&format!("What {topic} means"))];
             outline.extend(keywords.iter().skip(1).take(4).map(|k| capitalise(k)));
             outline.push("Frequently asked questions".to_owned());
-            outline.push("Conclusion".to_owned());
             json!({
                 "title": title,
                 "description": format!(
