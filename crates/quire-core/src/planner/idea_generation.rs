@@ -16,10 +16,7 @@ use crate::{
     },
     planner::ideas::{self, GeneratedIdea},
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -104,7 +101,7 @@ pub async fn plan(
     }
     let mut credits = 0_i64;
     for cluster in &clusters {
-        let call = request_for(db, Some(db), cluster, request.ideas_per_cluster).await?;
+        let call = request_for(db, cluster, request.ideas_per_cluster).await?;
         credits = credits.saturating_add(pricing::estimate(db, quire.ai.model(), &call).await?);
     }
     Ok(Planned {
@@ -136,12 +133,7 @@ pub async fn enqueue(
 }
 
 /// The model call for one cluster: its name, description, top keywords, site and sector.
-async fn request_for(
-    conn: &impl ConnectionTrait,
-    prompts: Option<&Db>,
-    cluster: &cluster::Model,
-    count: u32,
-) -> Result<ChatRequest, Error> {
+async fn request_for(db: &Db, cluster: &cluster::Model, count: u32) -> Result<ChatRequest, Error> {
     let keywords: Vec<String> = keyword::Entity::find()
         .select_only()
         .column(keyword::Column::Keyword)
@@ -150,11 +142,11 @@ async fn request_for(
         .order_by_asc(keyword::Column::Id)
         .limit(PROMPT_KEYWORDS)
         .into_tuple()
-        .all(conn)
+        .all(db)
         .await?;
-    let site = site::Entity::find_by_id(cluster.site_id).one(conn).await?;
+    let site = site::Entity::find_by_id(cluster.site_id).one(db).await?;
     let sector = sector::Entity::find_by_id(cluster.sector_id)
-        .one(conn)
+        .one(db)
         .await?;
     let vars = json!({
         "cluster": cluster.name,
@@ -165,7 +157,7 @@ async fn request_for(
         "sector": sector.map(|s| s.name),
     });
     json_request(
-        prompts,
+        Some(db),
         TEMPLATE,
         OPERATION,
         vars,
@@ -207,7 +199,7 @@ impl JobHandler for GenerateIdeasJob {
             let percent = i32::try_from(90 * n / clusters.len().max(1)).unwrap_or(90);
             ctx.progress(percent, &format!("Ideas for \"{}\"", cluster.name))
                 .await?;
-            let request = request_for(db, Some(db), cluster, input.ideas_per_cluster).await?;
+            let request = request_for(db, cluster, input.ideas_per_cluster).await?;
             let (answer, _) = ctx.complete_json(&request).await?;
             let mut ideas = read_ideas(&answer, input.ideas_per_cluster);
             if ideas.is_empty() {

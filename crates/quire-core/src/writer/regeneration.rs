@@ -20,7 +20,7 @@ use crate::{
         worker::{JobContext, JobError, JobHandler},
     },
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -72,7 +72,7 @@ pub async fn plan(
             "No such content.",
         )));
     };
-    let call = request_for(&quire.db, Some(&quire.db), &current, &request)
+    let call = request_for(&quire.db, &current, &request)
         .await?
         .ok_or_else(|| {
             Error::Validation(ValidationErrors::single(
@@ -105,8 +105,7 @@ pub async fn enqueue(
 
 /// The model call rewriting the section, or `None` when the content has no such section.
 async fn request_for(
-    conn: &impl ConnectionTrait,
-    prompts: Option<&Db>,
+    db: &Db,
     current: &content::Model,
     request: &RegenerateRequest,
 ) -> Result<Option<ChatRequest>, Error> {
@@ -117,7 +116,7 @@ async fn request_for(
     let Some(range) = sections::range_of(&current.body, &stored, &section.id) else {
         return Ok(None);
     };
-    let task = task::Entity::find_by_id(current.task_id).one(conn).await?;
+    let task = task::Entity::find_by_id(current.task_id).one(db).await?;
     let brief = task.as_ref().map(Brief::of);
     let text = pipeline::section_text(&json!(current.body[range.clone()]), &section.heading);
     let words = usize::try_from(sections::word_count(&text))
@@ -140,7 +139,7 @@ async fn request_for(
     });
     let max_output = u32::try_from(words * 3 + 150).unwrap_or(u32::MAX);
     Ok(Some(
-        json_request(prompts, "regenerate_section", OPERATION, vars, max_output).await?,
+        json_request(Some(db), "regenerate_section", OPERATION, vars, max_output).await?,
     ))
 }
 
@@ -176,7 +175,7 @@ impl JobHandler for RegenerateSectionJob {
             .await
             .map_err(Error::from)?
             .ok_or_else(missing)?;
-        let call = request_for(db, ctx.prompts_db(), &current, &request)
+        let call = request_for(db, &current, &request)
             .await?
             .ok_or_else(missing)?;
         ctx.progress(10, "Rewriting the section").await?;

@@ -24,6 +24,7 @@ quire_testkit::on_both_backends!(
     a_failure_part_way_returns_every_credit_and_leaves_no_article,
     other_tenants_tasks_and_busy_tasks_are_refused,
     a_batch_starts_one_job_per_task,
+    a_batch_the_balance_cannot_cover_starts_nothing,
     the_offline_provider_goes_from_keywords_to_a_rewritten_section,
 );
 
@@ -488,4 +489,58 @@ async fn a_batch_starts_one_job_per_task(backend: Backend) {
     }
     assert!(writer.content_of(first.id).await.is_some());
     assert!(writer.content_of(second.id).await.is_some());
+}
+
+async fn a_batch_the_balance_cannot_cover_starts_nothing(backend: Backend) {
+    let mut writer = writer(backend, None).await;
+    writer.workers.take();
+    let first = writer.task(600, &["One"]).await;
+    let second = writer.task(600, &["Two"]).await;
+    let one = body(
+        writer
+            .app
+            .post(
+                "/api/v1/writer/content/generate/estimate/",
+                &json!({"task_id": first.id}),
+                Some(&writer.token),
+            )
+            .await,
+    )
+    .await["credits"]
+        .as_i64()
+        .expect("credits");
+    let row = quire_core::entities::account::Entity::find_by_id(writer.account)
+        .one(writer.app.db())
+        .await
+        .expect("query")
+        .expect("account");
+    let mut short: quire_core::entities::account::ActiveModel = row.into();
+    short.credits = Set(one + 1);
+    short.update(writer.app.db()).await.expect("update");
+
+    let response = writer
+        .app
+        .post(
+            "/api/v1/writer/content/generate/",
+            &json!({"task_ids": [first.id, second.id]}),
+            Some(&writer.token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(
+        writer.balance().await,
+        one + 1,
+        "the first job's hold came back"
+    );
+    let open = quire_core::entities::job::Entity::find()
+        .filter(quire_core::entities::job::Column::Status.is_in([
+            quire_core::entities::enums::JobStatus::Queued,
+            quire_core::entities::enums::JobStatus::Running,
+        ]))
+        .count(writer.app.db())
+        .await
+        .expect("jobs");
+    assert_eq!(open, 0, "no job is left waiting");
+    assert_eq!(writer.task_status(first.id).await, TaskStatus::Queued);
+    assert_eq!(writer.task_status(second.id).await, TaskStatus::Queued);
 }

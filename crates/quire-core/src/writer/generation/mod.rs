@@ -148,7 +148,7 @@ pub async fn enqueue(
     tenant: &Tenant,
     planned: Vec<Planned>,
 ) -> Result<Vec<job::Model>, Error> {
-    let mut jobs = Vec::with_capacity(planned.len());
+    let mut jobs: Vec<job::Model> = Vec::with_capacity(planned.len());
     for one in planned {
         let input = JobInput {
             task_id: one.task.id,
@@ -169,7 +169,6 @@ pub async fn enqueue(
             Ok(queued) => queued,
             Err(err) => {
                 for earlier in &jobs {
-                    let earlier: &job::Model = earlier;
                     queue::cancel(&quire.db, tenant, earlier.id).await?;
                     restore_status(quire, earlier).await?;
                 }
