@@ -98,6 +98,19 @@ pub async fn estimate(
         .credits(tokens, 0))
 }
 
+/// The estimates of several planned calls, added up (an operation that makes many calls).
+pub async fn estimate_all(
+    conn: &impl ConnectionTrait,
+    model: &str,
+    requests: &[crate::ai::ChatRequest],
+) -> Result<i64, DbErr> {
+    let mut total = 0_i64;
+    for request in requests {
+        total = total.saturating_add(estimate(conn, model, request).await?);
+    }
+    Ok(total)
+}
+
 /// Writes the configured rates and prices into empty tables (first start).
 pub async fn seed_if_empty(db: &Db, settings: &PricingSettings) -> Result<(), DbErr> {
     let now = Utc::now();

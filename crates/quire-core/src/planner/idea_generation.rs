@@ -99,11 +99,11 @@ pub async fn plan(
             format!("No such clusters: {}.", unknown.join(", ")),
         )));
     }
-    let mut credits = 0_i64;
+    let mut calls = Vec::with_capacity(clusters.len());
     for cluster in &clusters {
-        let call = request_for(db, cluster, request.ideas_per_cluster).await?;
-        credits = credits.saturating_add(pricing::estimate(db, quire.ai.model(), &call).await?);
+        calls.push(request_for(db, cluster, request.ideas_per_cluster).await?);
     }
+    let credits = pricing::estimate_all(db, quire.ai.model(), &calls).await?;
     Ok(Planned {
         input: JobInput {
             cluster_ids: ids,

@@ -236,11 +236,7 @@ pub async fn estimate(
             hybrid::planned_requests(db, keywords, &groups).await?
         }
     };
-    let mut total = 0_i64;
-    for request in &requests {
-        total = total.saturating_add(pricing::estimate(db, model, request).await?);
-    }
-    Ok(total)
+    Ok(pricing::estimate_all(db, model, &requests).await?)
 }
 
 /// Local clustering off the async threads (100,000 keywords take seconds).

@@ -112,11 +112,8 @@ pub async fn plan(
                 task.id
             )));
         }
-        let mut credits = 0_i64;
-        for call in pipeline::planned_requests(&quire.db, &Brief::of(&task)).await? {
-            credits = credits
-                .saturating_add(pricing::estimate(&quire.db, quire.ai.model(), &call).await?);
-        }
+        let calls = pipeline::planned_requests(&quire.db, &Brief::of(&task)).await?;
+        let credits = pricing::estimate_all(&quire.db, quire.ai.model(), &calls).await?;
         planned.push(Planned { task, credits });
     }
     Ok(planned)
