@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod billing;
+pub mod clock;
 pub mod config;
 pub mod credits;
 pub mod db;

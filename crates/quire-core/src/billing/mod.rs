@@ -3,5 +3,6 @@
 pub mod catalogue;
 pub mod payment_methods;
 pub mod payments;
+pub mod periods;
 pub mod plans;
 pub mod reference;
