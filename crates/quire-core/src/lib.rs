@@ -10,6 +10,7 @@ pub mod entities;
 mod error;
 pub mod jobs;
 pub mod listing;
+pub mod notifications;
 pub mod planner;
 mod quire;
 pub mod reference;

@@ -5,3 +5,4 @@ pub mod payment_methods;
 pub mod payments;
 pub mod plans;
 pub mod reference;
+pub mod stripe_signature;
