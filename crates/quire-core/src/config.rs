@@ -44,6 +44,8 @@ pub struct Settings {
     pub bank_transfer: BankTransferSettings,
     pub pricing: PricingSettings,
     pub jobs: JobSettings,
+    /// Unset: emails are written to the log instead of sent.
+    pub smtp: Option<SmtpSettings>,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             bank_transfer: BankTransferSettings::default(),
             pricing: PricingSettings::default(),
             jobs: JobSettings::default(),
+            smtp: None,
         }
     }
 }
@@ -228,6 +231,35 @@ impl Default for JobSettings {
     }
 }
 
+/// The SMTP relay Quire sends its emails through.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    #[serde(default = "SmtpSettings::default_port")]
+    pub port: u16,
+    /// Unset: the relay is used without authentication.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// The sender, e.g. `Quire <billing@example.com>`.
+    pub from: String,
+    /// `true` (default): plain connection upgraded with STARTTLS, which is required;
+    /// `false`: TLS from the first byte (SMTPS, usually port 465).
+    #[serde(default = "SmtpSettings::default_starttls")]
+    pub starttls: bool,
+}
+
+impl SmtpSettings {
+    fn default_port() -> u16 {
+        587
+    }
+
+    fn default_starttls() -> bool {
+        true
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
@@ -236,11 +268,14 @@ impl Settings {
     /// Reads `QUIRE_CONFIG` (or `quire.toml` when present) and the `QUIRE_*` variables.
     pub fn load() -> Result<Self, ConfigError> {
         let file = std::env::var("QUIRE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
-        Self::from_figment(
-            Figment::new()
-                .merge(Toml::file(Path::new(&file)))
-                .merge(Env::prefixed("QUIRE_").split("__")),
-        )
+        Self::from_figment(Self::sources(Path::new(&file)))
+    }
+
+    /// `file`, then the environment: `QUIRE_A__B` is key `a.b`.
+    fn sources(file: &Path) -> Figment {
+        Figment::new()
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("QUIRE_").split("__"))
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
@@ -273,6 +308,21 @@ impl Settings {
                 "jobs.lease_seconds must be at least 5 and jobs.per_account_concurrency above zero"
                     .into(),
             ));
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(ConfigError("smtp.host must not be empty".into()));
+            }
+            if smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(ConfigError(
+                    "smtp.from must be an address like `Quire <billing@example.com>`".into(),
+                ));
+            }
+            if smtp.username.is_some() != smtp.password.is_some() {
+                return Err(ConfigError(
+                    "smtp.username and smtp.password go together".into(),
+                ));
+            }
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
@@ -322,6 +372,65 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("s3cret-value"));
         assert!(!printed.contains("sk-live-key"));
+    }
+
+    #[test]
+    fn smtp_is_off_by_default_and_read_from_nested_keys() {
+        let settings = Settings::from_figment(Figment::new()).expect("defaults are valid");
+        assert!(settings.smtp.is_none());
+        let figment = Figment::new()
+            .merge(Serialized::default("smtp.host", "smtp.example.com"))
+            .merge(Serialized::default(
+                "smtp.from",
+                "Quire <billing@example.com>",
+            ))
+            .merge(Serialized::default("smtp.username", "quire"))
+            .merge(Serialized::default("smtp.password", "smtp-pass-word"));
+        let settings = Settings::from_figment(figment).expect("valid");
+        let smtp = settings.smtp.as_ref().expect("set");
+        assert_eq!(smtp.host, "smtp.example.com");
+        assert_eq!(smtp.port, 587);
+        assert!(smtp.starttls);
+        assert_eq!(
+            smtp.password.as_ref().map(|p| p.expose_secret()),
+            Some("smtp-pass-word")
+        );
+        assert!(!format!("{settings:?}").contains("smtp-pass-word"));
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail's closure returns figment's own error"
+    )]
+    fn smtp_environment_variables_use_the_nested_key_pattern() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("QUIRE_SMTP__HOST", "mail.example.com");
+            jail.set_env("QUIRE_SMTP__PORT", "465");
+            jail.set_env("QUIRE_SMTP__FROM", "billing@example.com");
+            jail.set_env("QUIRE_SMTP__STARTTLS", "false");
+            let settings =
+                Settings::from_figment(Settings::sources(Path::new("absent.toml"))).expect("valid");
+            let smtp = settings.smtp.expect("set");
+            assert_eq!((smtp.host.as_str(), smtp.port), ("mail.example.com", 465));
+            assert!(!smtp.starttls);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn incomplete_smtp_settings_are_refused() {
+        let host_only = Figment::new().merge(Serialized::default("smtp.host", "smtp.example.com"));
+        assert!(Settings::from_figment(host_only).is_err());
+        let bad_from = Figment::new()
+            .merge(Serialized::default("smtp.host", "smtp.example.com"))
+            .merge(Serialized::default("smtp.from", "not an address"));
+        assert!(Settings::from_figment(bad_from).is_err());
+        let user_without_password = Figment::new()
+            .merge(Serialized::default("smtp.host", "smtp.example.com"))
+            .merge(Serialized::default("smtp.from", "billing@example.com"))
+            .merge(Serialized::default("smtp.username", "quire"));
+        assert!(Settings::from_figment(user_without_password).is_err());
     }
 
     #[test]

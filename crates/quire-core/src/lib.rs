@@ -11,6 +11,7 @@ pub mod entities;
 mod error;
 pub mod jobs;
 pub mod listing;
+pub mod notifications;
 pub mod planner;
 mod quire;
 pub mod reference;

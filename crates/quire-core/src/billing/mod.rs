@@ -6,3 +6,4 @@ pub mod payments;
 pub mod periods;
 pub mod plans;
 pub mod reference;
+pub mod stripe_signature;
