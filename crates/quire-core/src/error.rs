@@ -73,6 +73,9 @@ pub enum Error {
     /// An operator called an endpoint that acts inside an account.
     #[error("members only")]
     MembersOnly,
+    /// A member of an account called an operator's endpoint.
+    #[error("operators only")]
+    OperatorsOnly,
     /// The caller's role may not do this in their account.
     #[error("not allowed for this role")]
     RoleNotAllowed,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod ai;
+pub mod audit;
 pub mod billing;
 pub mod clock;
 pub mod config;

@@ -4,6 +4,7 @@ use crate::{
     accounts::{hashing::HashingPool, throttle::LoginThrottle, tokens::TokenKeys},
     ai::AiClient,
     billing::catalogue,
+    clock::Clock,
     config::Settings,
     credits,
     db::{self, Db},
@@ -18,6 +19,8 @@ pub struct Quire {
     pub hashing: HashingPool,
     /// The configured model provider (offline by default), with retries and per-account caps.
     pub ai: AiClient,
+    /// Where billing reads the time; tests replace it with a manual clock.
+    pub clock: Clock,
     /// Verified against when the email is unknown, so both failures take the same time.
     pub(crate) dummy_password_hash: String,
 }
@@ -71,6 +74,7 @@ impl Quire {
             .map_err(|e| OpenError::Hasher(e.to_string()))?;
         Ok(Self {
             ai,
+            clock: Clock::system(),
             hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
             db,

@@ -8,6 +8,7 @@ mod m20261126_000002_tenancy;
 mod m20261126_000003_jobs_and_usage;
 mod m20261126_000004_planner;
 mod m20261126_000005_writer_content;
+mod m20261126_000006_billing_lifecycle;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_jobs_and_usage::Migration),
             Box::new(m20261126_000004_planner::Migration),
             Box::new(m20261126_000005_writer_content::Migration),
+            Box::new(m20261126_000006_billing_lifecycle::Migration),
         ]
     }
 }

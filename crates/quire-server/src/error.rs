@@ -180,6 +180,11 @@ impl From<Error> for ApiError {
                 "permission_denied",
                 "This endpoint works inside a tenant account; operators use /api/v1/admin/.",
             ),
+            Error::OperatorsOnly => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                "This endpoint is for Quire's operators.",
+            ),
             Error::RoleNotAllowed => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "permission_denied",

@@ -159,6 +159,23 @@ impl FromRequestParts<AppState> for TenantContext {
     }
 }
 
+/// A platform operator, authenticated. Members of accounts get 403.
+pub struct OperatorContext(pub principal::Operator);
+
+impl FromRequestParts<AppState> for OperatorContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Authenticated::from_request_parts(parts, state).await?.0 {
+            Principal::Operator(operator) => Ok(OperatorContext(*operator)),
+            Principal::Member(_) => Err(quire_core::Error::OperatorsOnly.into()),
+        }
+    }
+}
+
 /// The peer's IP address, when the server was started with connection info.
 pub struct ClientAddress(pub Option<IpAddr>);
 

@@ -27,7 +27,8 @@ use utoipa::{
         (name = "ideas", description = "Content ideas, and sending them to the writer"),
         (name = "writer", description = "Writer tasks"),
         (name = "jobs", description = "AI operations in progress and their results"),
-        (name = "billing", description = "Credits, the ledger and AI usage"),
+        (name = "billing", description = "Credits, the ledger, AI usage and payments"),
+        (name = "admin", description = "Operators only: payments to confirm or reject"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -1,5 +1,6 @@
 //! Plans, payment methods, payments and (later) the subscription lifecycle.
 
+pub mod apply;
 pub mod catalogue;
 pub mod payment_methods;
 pub mod payments;

@@ -1,21 +1,25 @@
-//! Payments: creating a pending bank-transfer payment and telling the payer how to pay it.
+//! Payments: creating a pending bank-transfer payment, telling the payer how to pay it, the
+//! payer's report of the transfer, and an operator's rejection.
 
 use super::reference;
 use crate::{
+    Error, ValidationErrors,
+    accounts::principal::Tenant,
     config::BankTransferSettings,
     db::Db,
     entities::{
         enums::{PaymentMethod, PaymentStatus},
         payment, plan,
     },
+    listing::{self, Page, PageRequest, SortKeys},
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// What a payer needs to make a bank transfer for one payment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -94,6 +98,173 @@ pub async fn oldest_pending(db: &Db, account_id: i64) -> Result<Option<payment::
         .order_by_asc(payment::Column::Id)
         .one(db)
         .await
+}
+
+/// What a payer reports about the transfer they made.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct TransferNotice {
+    /// The name on the paying account.
+    pub payer_name: String,
+    /// The paying bank.
+    pub bank: String,
+    /// The bank's own reference for the transfer, if it gave one.
+    #[serde(default)]
+    pub transfer_reference: Option<String>,
+    /// When the transfer was made (RFC 3339).
+    pub transfer_date: DateTime<Utc>,
+}
+
+/// Payments listed for an operator; `status` filters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PaymentFilter {
+    pub status: Option<PaymentStatus>,
+    pub account_id: Option<i64>,
+}
+
+const SORT_KEYS: SortKeys<payment::Column> = &[
+    ("id", payment::Column::Id),
+    ("created_at", payment::Column::CreatedAt),
+    ("amount", payment::Column::Amount),
+];
+
+/// The caller's payments, newest first.
+pub async fn list_own(
+    db: &Db,
+    tenant: &Tenant,
+    ordering: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<payment::Model>, Error> {
+    let ordering =
+        listing::parse_ordering_or(ordering, SORT_KEYS, (payment::Column::Id, Order::Desc))?;
+    let select = payment::Entity::find().filter(payment::Column::AccountId.eq(tenant.account.id));
+    listing::fetch_page(db, select, &ordering, page).await
+}
+
+/// Every account's payments, for operators, newest first.
+pub async fn list_all(
+    db: &Db,
+    filter: PaymentFilter,
+    ordering: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<payment::Model>, Error> {
+    let ordering =
+        listing::parse_ordering_or(ordering, SORT_KEYS, (payment::Column::Id, Order::Desc))?;
+    let mut select = payment::Entity::find();
+    if let Some(status) = filter.status {
+        select = select.filter(payment::Column::Status.eq(status));
+    }
+    if let Some(account_id) = filter.account_id {
+        select = select.filter(payment::Column::AccountId.eq(account_id));
+    }
+    listing::fetch_page(db, select, &ordering, page).await
+}
+
+/// Records the payer's report of a transfer on one of their pending payments; the operator
+/// sees it when confirming. A payment that is no longer pending is a conflict.
+pub async fn notify(
+    db: &Db,
+    tenant: &Tenant,
+    id: i64,
+    notice: TransferNotice,
+    now: DateTime<Utc>,
+) -> Result<payment::Model, Error> {
+    let mut errors = ValidationErrors::default();
+    let payer_name = notice
+        .payer_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let bank = notice.bank.split_whitespace().collect::<Vec<_>>().join(" ");
+    let reference = notice
+        .transfer_reference
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if payer_name.is_empty() || payer_name.chars().count() > 200 {
+        errors.add(
+            "payer_name",
+            "Give the name on the paying account (at most 200 characters).",
+        );
+    }
+    if bank.is_empty() || bank.chars().count() > 200 {
+        errors.add("bank", "Give the paying bank (at most 200 characters).");
+    }
+    if reference.as_ref().is_some_and(|r| r.chars().count() > 200) {
+        errors.add("transfer_reference", "At most 200 characters.");
+    }
+    if notice.transfer_date > now + chrono::Duration::days(1) {
+        errors.add("transfer_date", "The transfer date is in the future.");
+    }
+    errors.into_result()?;
+    let current = payment::Entity::find_by_id(id)
+        .filter(payment::Column::AccountId.eq(tenant.account.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if current.status != PaymentStatus::Pending {
+        return Err(Error::Conflict(
+            "This payment is no longer waiting for a transfer.".to_owned(),
+        ));
+    }
+    let mut row: payment::ActiveModel = current.into();
+    row.payer_name = Set(Some(payer_name));
+    row.payer_bank = Set(Some(bank));
+    row.payer_transaction_ref = Set(reference);
+    row.transfer_date = Set(Some(notice.transfer_date));
+    row.notified_at = Set(Some(now));
+    row.updated_at = Set(now);
+    Ok(row.update(db).await?)
+}
+
+/// An operator refuses a pending payment (the transfer never arrived, or not in full); the
+/// account stays where it is. Audited. A payment that is not pending is a conflict.
+pub async fn reject(
+    db: &Db,
+    id: i64,
+    operator_id: i64,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<payment::Model, Error> {
+    let txn = db.begin().await?;
+    let current = payment::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if current.status != PaymentStatus::Pending {
+        return Err(Error::Conflict(
+            "Only a pending payment can be rejected.".to_owned(),
+        ));
+    }
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 1_000 {
+        return Err(Error::Validation(ValidationErrors::single(
+            "note",
+            "Say why the payment is rejected (at most 1,000 characters).",
+        )));
+    }
+    let before = current.status;
+    let mut row: payment::ActiveModel = current.into();
+    row.status = Set(PaymentStatus::Failed);
+    row.note = Set(Some(note.to_owned()));
+    row.confirmed_by = Set(Some(operator_id));
+    row.updated_at = Set(now);
+    let rejected = row.update(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: &format!("user:{operator_id}"),
+            action: "payment.rejected",
+            object_type: "payment",
+            object_id: Some(rejected.id),
+            account_id: Some(rejected.account_id),
+            before: Some(serde_json::json!({"status": before})),
+            after: Some(serde_json::json!({"status": rejected.status, "note": note})),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(rejected)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod ai_usage_log;
+pub mod audit_log;
 pub mod cluster;
 pub mod content;
 pub mod content_idea;

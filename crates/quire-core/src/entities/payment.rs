@@ -23,6 +23,10 @@ pub struct Model {
     pub payer_email: Option<String>,
     pub payer_bank: Option<String>,
     pub payer_transaction_ref: Option<String>,
+    /// When the payer says the transfer was made.
+    pub transfer_date: Option<DateTimeUtc>,
+    /// When the payer reported the transfer.
+    pub notified_at: Option<DateTimeUtc>,
     pub period_start: Option<DateTimeUtc>,
     pub period_end: Option<DateTimeUtc>,
     pub confirmed_by: Option<i64>,

@@ -18,6 +18,10 @@ pub struct Model {
     pub canceled_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
     pub external_id: Option<String>,
+    /// The instant every period boundary counts from (`billing::periods`).
+    pub billing_anchor: Option<DateTimeUtc>,
+    /// Annual plans: the last month (counted from the anchor) whose credits were granted.
+    pub last_monthly_grant: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

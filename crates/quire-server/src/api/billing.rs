@@ -1,17 +1,19 @@
-//! `/api/v1/billing/`: the caller's credits — balance, the ledger, and AI usage.
+//! `/api/v1/billing/`: the caller's credits — balance, the ledger, and AI usage — and
+//! payments, with the payer's report of a transfer.
 
-use super::views::{CreditTransactionView, UsageView};
+use super::views::{CreditTransactionView, PaymentView, UsageView};
 use crate::{
     error::{ApiResult, ErrorBody, GateRefusals},
-    extract::TenantContext,
+    extract::{ApiJson, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, State},
+    extract::{OriginalUri, Path, State},
 };
 use chrono::{DateTime, Utc};
+use quire_core::billing::payments::{self as billing_payments, TransferNotice};
 use quire_core::credits::{
     statement::{self, TransactionFilter},
     usage::{self, UsageFilter},
@@ -25,6 +27,59 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(credits))
         .routes(routes!(transactions))
         .routes(routes!(usage_rows))
+        .routes(routes!(payments))
+        .routes(routes!(notify_payment))
+}
+
+/// The caller's payments, newest first. Sort keys: `id`, `created_at`, `amount`.
+#[utoipa::path(get, path = "/payments/", tag = "billing", security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of payments", body = Paginated<PaymentView>),
+        (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
+        (status = 404, description = "Page past the end", body = ErrorBody),
+        GateRefusals,
+    ))]
+pub async fn payments(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    ApiQuery(params): ApiQuery<ListParams>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<Paginated<PaymentView>>> {
+    let page = billing_payments::list_own(
+        &state.quire.db,
+        &tenant,
+        params.ordering.as_deref(),
+        params.page_request()?,
+    )
+    .await?;
+    Ok(Json(Paginated::new(page, &uri, |p| PaymentView::from(&p))))
+}
+
+/// "I have paid": report the bank transfer made for one of your pending payments (payer
+/// name, bank, the bank's reference, the date). The operator sees it when confirming.
+#[utoipa::path(post, path = "/payments/{id}/notify/", tag = "billing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Payment id")),
+    request_body = TransferNotice,
+    responses(
+        (status = 200, description = "Recorded", body = PaymentView),
+        (status = 400, description = "Invalid fields", body = ErrorBody),
+        (status = 404, description = "No such payment in your account", body = ErrorBody),
+        (status = 409, description = "The payment is no longer pending", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
+    ))]
+pub async fn notify_payment(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<TransferNotice>,
+) -> ApiResult<Json<PaymentView>> {
+    let payment =
+        billing_payments::notify(&state.quire.db, &tenant, id, body, state.quire.clock.now())
+            .await?;
+    Ok(Json(PaymentView::from(&payment)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

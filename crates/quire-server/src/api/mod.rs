@@ -2,6 +2,7 @@
 //! their OpenAPI description, so the router and the spec cannot drift apart.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod billing;
 pub mod jobs;
@@ -46,4 +47,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         .merge(jobs::router())
         .nest("/billing", billing::router())
+        .nest("/admin", admin::router())
 }

@@ -177,6 +177,15 @@ pub struct PaymentView {
     pub reference: String,
     pub period_start: Option<DateTime<Utc>>,
     pub period_end: Option<DateTime<Utc>>,
+    /// What the payer reported about their transfer.
+    pub payer_name: Option<String>,
+    pub payer_bank: Option<String>,
+    pub payer_transaction_ref: Option<String>,
+    pub transfer_date: Option<DateTime<Utc>>,
+    pub notified_at: Option<DateTime<Utc>>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The operator's note (why a payment was rejected).
+    pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -194,6 +203,13 @@ impl From<&payment::Model> for PaymentView {
             reference: p.reference.clone(),
             period_start: p.period_start,
             period_end: p.period_end,
+            payer_name: p.payer_name.clone(),
+            payer_bank: p.payer_bank.clone(),
+            payer_transaction_ref: p.payer_transaction_ref.clone(),
+            transfer_date: p.transfer_date,
+            notified_at: p.notified_at,
+            confirmed_at: p.confirmed_at,
+            note: p.note.clone(),
             created_at: p.created_at,
         }
     }

@@ -12,5 +12,6 @@ mod f3b_planner_jobs;
 mod f3c_content;
 mod f3c_tasks;
 mod f3c_writer_jobs;
+mod f4_payments;
 mod http;
 mod tenant_isolation;

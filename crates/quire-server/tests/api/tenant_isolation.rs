@@ -21,7 +21,7 @@ struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task, keyword, content. A `{version}` in the path is version 1.
+    /// cluster, idea, task, keyword, content, payment. A `{version}` in the path is version 1.
     object: String,
     /// JSON, with placeholders (`{site}`, `{keyword}`… see `Objects::fill`) replaced by the
     /// owner's objects; after
@@ -106,6 +106,8 @@ struct Objects {
     content: i64,
     /// A section of `content`.
     section: String,
+    /// A pending payment of the owner's, new for every row.
+    payment: i64,
 }
 
 /// Creates a row with a POST of `payload` to `path`; its id.
@@ -201,6 +203,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     .await;
     let task = sent["created"][0]["id"].as_i64().expect("task id");
     let (content, section) = owner_content(app, task).await;
+    let payment = owner_payment(app, account, subscription).await;
     Objects {
         site,
         sector,
@@ -214,6 +217,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         task,
         content,
         section,
+        payment,
     }
 }
 
@@ -250,6 +254,35 @@ async fn owner_content(app: &TestApp, task_id: i64) -> (i64, String) {
     (second.id, section)
 }
 
+/// A new pending bank-transfer payment for one period of the owner's plan.
+async fn owner_payment(app: &TestApp, account_id: i64, subscription_id: i64) -> i64 {
+    use quire_core::{
+        billing::payments,
+        entities::{account, enums::PaymentMethod, plan},
+    };
+    use sea_orm::EntityTrait;
+    let owner = account::Entity::find_by_id(account_id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("account");
+    let plan = plan::Entity::find_by_id(owner.plan_id.expect("plan"))
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("plan");
+    payments::create_pending(
+        app.db(),
+        account_id,
+        subscription_id,
+        &plan,
+        PaymentMethod::BankTransfer,
+    )
+    .await
+    .expect("payment")
+    .id
+}
+
 impl Objects {
     fn id_of(&self, object: &str) -> Option<i64> {
         match object {
@@ -262,6 +295,7 @@ impl Objects {
             "idea" => Some(self.idea),
             "task" => Some(self.task),
             "content" => Some(self.content),
+            "payment" => Some(self.payment),
             "keyword" => Some(self.keyword),
             _ => None,
         }

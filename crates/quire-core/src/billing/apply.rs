@@ -1,0 +1,189 @@
+//! `apply_payment`: the one code path that turns a pending payment into a paid period —
+//! used by an operator's confirmation of a bank transfer (and, later, by the payment
+//! provider's webhook). One transaction under the account's lock: the payment paid, the
+//! subscription active for the right period, the plan's credits granted as a ledger row keyed
+//! by the payment, the account active, the transition audited. Applying a payment twice is
+//! refused and changes nothing.
+
+use super::periods;
+use crate::{
+    Error, audit,
+    credits::ledger::{self, Applied as LedgerApplied, Entry},
+    db::Db,
+    entities::{
+        account,
+        enums::{AccountStatus, CreditKind, CreditPolicy, PaymentStatus, SubscriptionStatus},
+        payment, plan, subscription,
+    },
+    tenancy::lock_account,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use serde_json::json;
+
+/// What applying a payment changed.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub payment: payment::Model,
+    pub subscription: subscription::Model,
+    pub account: account::Model,
+    /// The credits the ledger row moved (negative when a `reset` lowered the balance).
+    pub credits_moved: i64,
+}
+
+/// Applies payment `payment_id` at `now` on behalf of `actor` (`user:{id}` or `system:…`).
+/// A payment that is not pending is a conflict and nothing changes.
+pub async fn apply_payment(
+    db: &Db,
+    payment_id: i64,
+    actor: &str,
+    confirmed_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Applied, Error> {
+    let txn = db.begin().await?;
+    let found = payment::Entity::find_by_id(payment_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    lock_account(&txn, found.account_id).await?;
+    // Read again under the lock: a concurrent confirmation has finished by now.
+    let payment = payment::Entity::find_by_id(payment_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    match payment.status {
+        PaymentStatus::Pending => {}
+        PaymentStatus::Paid => {
+            return Err(Error::Conflict(
+                "This payment has already been applied.".to_owned(),
+            ));
+        }
+        PaymentStatus::Failed | PaymentStatus::Void => {
+            return Err(Error::Conflict(
+                "This payment was rejected or voided; it cannot be applied.".to_owned(),
+            ));
+        }
+    }
+    let plan = plan::Entity::find_by_id(payment.plan_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("payment {payment_id} names a missing plan")))?;
+    let subscription_id = payment
+        .subscription_id
+        .ok_or_else(|| Error::Conflict("This payment is not for a subscription.".to_owned()))?;
+    let current = subscription::Entity::find_by_id(subscription_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            Error::Internal(format!("payment {payment_id} names a missing subscription"))
+        })?;
+    let account = account::Entity::find_by_id(payment.account_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+
+    // A first payment starts now; a renewal (or the end of a trial) starts at the old end.
+    let old_end = match current.status {
+        SubscriptionStatus::PendingPayment => None,
+        _ => current.current_period_end,
+    };
+    let period = periods::renewal_period(old_end, current.billing_anchor, plan.billing_cycle, now);
+    let anchor_changed = current.billing_anchor != Some(period.anchor);
+
+    let mut sub: subscription::ActiveModel = current.clone().into();
+    sub.status = Set(SubscriptionStatus::Active);
+    sub.plan_id = Set(plan.id);
+    sub.current_period_start = Set(Some(period.start));
+    sub.current_period_end = Set(Some(period.end));
+    sub.billing_anchor = Set(Some(period.anchor));
+    if anchor_changed {
+        sub.last_monthly_grant = Set(None);
+    }
+    sub.ended_at = Set(None);
+    sub.updated_at = Set(now);
+    let subscription = sub.update(&txn).await?;
+
+    let plan_credits = plan.effective_credits_per_month();
+    let amount = match plan.credit_policy {
+        CreditPolicy::Reset => plan_credits - account.credits,
+        CreditPolicy::Add => plan_credits,
+    };
+    let granted = ledger::apply(
+        &txn,
+        Entry {
+            account_id: account.id,
+            amount,
+            kind: CreditKind::RenewalGrant,
+            idempotency_key: format!("payment:{}", payment.id),
+            actor: actor.to_owned(),
+            operation: None,
+            payment_id: Some(payment.id),
+            note: Some(format!(
+                "Payment {} applied: {} credits of {} ({:?})",
+                payment.reference, plan_credits, plan.name, plan.credit_policy
+            )),
+        },
+    )
+    .await
+    .map_err(Error::from)?;
+    if matches!(granted, LedgerApplied::AlreadyApplied(_)) {
+        return Err(Error::Conflict(
+            "This payment has already been applied.".to_owned(),
+        ));
+    }
+
+    let mut paid: payment::ActiveModel = payment.clone().into();
+    paid.status = Set(PaymentStatus::Paid);
+    paid.period_start = Set(Some(period.start));
+    paid.period_end = Set(Some(period.end));
+    paid.confirmed_by = Set(confirmed_by);
+    paid.confirmed_at = Set(Some(now));
+    paid.updated_at = Set(now);
+    let payment_after = paid.update(&txn).await?;
+
+    let account_before = account::Entity::find_by_id(account.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut active: account::ActiveModel = account_before.into();
+    active.status = Set(AccountStatus::Active);
+    active.suspension_reason = Set(None);
+    active.grace_period_ends_at = Set(None);
+    active.updated_at = Set(now);
+    let account_after = active.update(&txn).await?;
+
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor,
+            action: "payment.applied",
+            object_type: "payment",
+            object_id: Some(payment.id),
+            account_id: Some(account.id),
+            before: Some(json!({
+                "payment": payment.status,
+                "subscription": current.status,
+                "period_end": current.current_period_end,
+                "account": account.status,
+                "credits": account.credits,
+            })),
+            after: Some(json!({
+                "payment": payment_after.status,
+                "subscription": subscription.status,
+                "period_start": period.start,
+                "period_end": period.end,
+                "account": account_after.status,
+                "credits": account_after.credits,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Applied {
+        payment: payment_after,
+        subscription,
+        account: account_after,
+        credits_moved: amount,
+    })
+}
