@@ -40,13 +40,15 @@ pub async fn apply_payment(
     confirmed_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Applied, Error> {
-    let txn = db.begin().await?;
-    let found = payment::Entity::find_by_id(payment_id)
-        .one(&txn)
+    let account_id = payment::Entity::find_by_id(payment_id)
+        .one(db)
         .await?
-        .ok_or(Error::NotFound)?;
-    lock_account(&txn, found.account_id).await?;
-    // Read again under the lock: a concurrent confirmation has finished by now.
+        .ok_or(Error::NotFound)?
+        .account_id;
+    let txn = db.begin().await?;
+    // The lock is the transaction's first statement, so SQLite takes its write lock (waiting
+    // its turn) before reading anything; a concurrent confirmation has finished by then.
+    lock_account(&txn, account_id).await?;
     let payment = payment::Entity::find_by_id(payment_id)
         .one(&txn)
         .await?

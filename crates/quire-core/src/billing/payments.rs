@@ -225,7 +225,21 @@ pub async fn reject(
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<payment::Model, Error> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 1_000 {
+        return Err(Error::Validation(ValidationErrors::single(
+            "note",
+            "Say why the payment is rejected (at most 1,000 characters).",
+        )));
+    }
+    let account_id = payment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?
+        .account_id;
     let txn = db.begin().await?;
+    // Serialised with `apply_payment` by the same lock, taken first.
+    crate::tenancy::lock_account(&txn, account_id).await?;
     let current = payment::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -234,13 +248,6 @@ pub async fn reject(
         return Err(Error::Conflict(
             "Only a pending payment can be rejected.".to_owned(),
         ));
-    }
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 1_000 {
-        return Err(Error::Validation(ValidationErrors::single(
-            "note",
-            "Say why the payment is rejected (at most 1,000 characters).",
-        )));
     }
     let before = current.status;
     let mut row: payment::ActiveModel = current.into();
