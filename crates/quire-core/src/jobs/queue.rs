@@ -164,10 +164,19 @@ async fn current_attempt(
         .await?)
 }
 
-/// Whether `job`'s attempt is still this worker's: a handler checks it inside the
-/// transaction that writes its results, so a worker that lost its lease writes nothing.
-pub async fn holds_lease(conn: &impl ConnectionTrait, job: &job::Model) -> Result<bool, Error> {
-    Ok(current_attempt(conn, job).await?.is_some())
+/// Opens the transaction a handler writes its results in: the job's account locked first (so
+/// SQLite takes its write lock before anything is read, and writes of one account queue), then
+/// the lease checked. `None` when this worker lost the lease: it must write nothing.
+pub async fn results_transaction(
+    db: &Db,
+    job: &job::Model,
+) -> Result<Option<sea_orm::DatabaseTransaction>, Error> {
+    let txn = db.begin().await?;
+    crate::tenancy::lock_account(&txn, job.account_id).await?;
+    if current_attempt(&txn, job).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(txn))
 }
 
 /// Records the result and settles the credits (actual charge, rest returned), together.

@@ -16,7 +16,7 @@ use crate::{
     },
     planner::ideas::{self, GeneratedIdea},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -219,10 +219,9 @@ impl JobHandler for GenerateIdeasJob {
             proposed.push((cluster, ideas));
         }
         ctx.progress(95, "Saving ideas").await?;
-        let txn = db.begin().await.map_err(Error::from)?;
-        if !queue::holds_lease(&txn, &ctx.job).await? {
+        let Some(txn) = queue::results_transaction(db, &ctx.job).await? else {
             return Err(JobError::LeaseLost);
-        }
+        };
         let mut idea_ids = Vec::new();
         for (cluster, ideas) in proposed {
             for created in ideas::insert_generated(&txn, cluster, ideas).await? {

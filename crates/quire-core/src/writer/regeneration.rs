@@ -20,7 +20,7 @@ use crate::{
         worker::{JobContext, JobError, JobHandler},
     },
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -191,10 +191,9 @@ impl JobHandler for RegenerateSectionJob {
                 "the model wrote nothing for the section".to_owned(),
             ));
         }
-        let txn = db.begin().await.map_err(Error::from)?;
-        if !queue::holds_lease(&txn, &ctx.job).await? {
+        let Some(txn) = queue::results_transaction(db, &ctx.job).await? else {
             return Err(JobError::LeaseLost);
-        }
+        };
         // The article as it is now: an edit made meanwhile is kept around the new section.
         let latest = content::Entity::find_by_id(current.id)
             .one(&txn)

@@ -17,7 +17,6 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait, Query},
 };
 use std::collections::HashSet;
@@ -44,10 +43,9 @@ pub async fn save(
     groups: Vec<Group>,
     recluster: bool,
 ) -> Result<Option<Saved>, Error> {
-    let txn = db.begin().await?;
-    if !queue::holds_lease(&txn, job).await? {
+    let Some(txn) = queue::results_transaction(db, job).await? else {
         return Ok(None);
-    }
+    };
     let wanted: Vec<i64> = groups.iter().flat_map(|g| g.keyword_ids.clone()).collect();
     let mut eligible = HashSet::new();
     let mut previous_clusters = Vec::new();

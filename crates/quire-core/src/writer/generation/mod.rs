@@ -22,7 +22,7 @@ use crate::{
     writer::versions,
 };
 use pipeline::Brief;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -234,10 +234,9 @@ impl JobHandler for GenerateArticleJob {
                 return Err(err);
             }
         };
-        let txn = db.begin().await.map_err(Error::from)?;
-        if !queue::holds_lease(&txn, &ctx.job).await? {
+        let Some(txn) = queue::results_transaction(db, &ctx.job).await? else {
             return Err(JobError::LeaseLost);
-        }
+        };
         let content = versions::save_generated(&txn, &task, article.draft, "Generated").await?;
         // A new draft is a draft again, whatever the article was before.
         if content.status != ContentStatus::Draft {
