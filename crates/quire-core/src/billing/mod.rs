@@ -8,3 +8,4 @@ pub mod periods;
 pub mod plans;
 pub mod reference;
 pub mod stripe_signature;
+pub mod subscription_actions;

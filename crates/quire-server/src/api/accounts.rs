@@ -14,6 +14,7 @@ use axum::{
     extract::{Path, State},
 };
 use quire_core::{
+    billing::subscription_actions,
     listing::Page,
     tenancy::account::{self, AccountPatch},
 };
@@ -25,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retrieve_account, update_account))
         .routes(routes!(list_subscriptions))
         .routes(routes!(retrieve_subscription))
+        .routes(routes!(cancel_subscription))
+        .routes(routes!(resume_subscription))
 }
 
 /// The caller's account, as a one-row list.
@@ -128,4 +131,44 @@ pub async fn retrieve_subscription(
 ) -> ApiResult<Json<SubscriptionView>> {
     let found = account::get_subscription(&state.quire.db, &tenant, id).await?;
     Ok(Json(SubscriptionView::from(&found)))
+}
+
+/// Cancel at the end of the current period (`cancel_at_period_end`): the account keeps
+/// working and spending its credits until `current_period_end`, and gets no new credits
+/// after. Owners and admins.
+#[utoipa::path(post, path = "/subscriptions/{id}/cancel/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Subscription id")),
+    responses(
+        (status = 200, description = "Cancelled at the period's end", body = SubscriptionView),
+        (status = 404, description = "No such subscription in your account", body = ErrorBody),
+        (status = 409, description = "Already cancelled, or nothing running to cancel", body = ErrorBody),
+        GateRefusals,
+    ))]
+pub async fn cancel_subscription(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SubscriptionView>> {
+    let updated =
+        subscription_actions::cancel(&state.quire.db, &tenant, id, state.quire.clock.now()).await?;
+    Ok(Json(SubscriptionView::from(&updated)))
+}
+
+/// Undo a cancellation before the period ends. Owners and admins.
+#[utoipa::path(post, path = "/subscriptions/{id}/resume/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Subscription id")),
+    responses(
+        (status = 200, description = "Resumed", body = SubscriptionView),
+        (status = 404, description = "No such subscription in your account", body = ErrorBody),
+        (status = 409, description = "Not cancelled, or the period has ended", body = ErrorBody),
+        GateRefusals,
+    ))]
+pub async fn resume_subscription(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SubscriptionView>> {
+    let updated =
+        subscription_actions::resume(&state.quire.db, &tenant, id, state.quire.clock.now()).await?;
+    Ok(Json(SubscriptionView::from(&updated)))
 }
