@@ -17,6 +17,7 @@ pub mod planner;
 mod quire;
 pub mod reference;
 pub mod tenancy;
+pub mod text;
 pub mod writer;
 
 pub use error::{Error, Gate, ValidationErrors};

@@ -122,6 +122,11 @@ impl AiClient {
         self.provider.name()
     }
 
+    /// Whether answers come from the built-in offline provider rather than a model.
+    pub fn is_offline(&self) -> bool {
+        self.provider.name() == "offline"
+    }
+
     pub fn model(&self) -> &str {
         self.provider.model()
     }

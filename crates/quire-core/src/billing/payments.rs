@@ -170,12 +170,8 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<payment::Model, Error> {
     let mut errors = ValidationErrors::default();
-    let payer_name = notice
-        .payer_name
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let bank = notice.bank.split_whitespace().collect::<Vec<_>>().join(" ");
+    let payer_name = crate::text::one_line(&notice.payer_name);
+    let bank = crate::text::one_line(&notice.bank);
     let reference = notice
         .transfer_reference
         .map(|r| r.trim().to_owned())

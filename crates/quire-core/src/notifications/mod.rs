@@ -82,7 +82,7 @@ impl Notification {
         let body = rendered.with_state_mut(|state| state.render_block("body"))?;
         Ok(Email {
             // A value with a line break must not break the header onto a second line.
-            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            subject: crate::text::one_line(&subject),
             body: format!("{}\n", body.trim()),
         })
     }

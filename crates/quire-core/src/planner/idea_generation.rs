@@ -14,7 +14,10 @@ use crate::{
         queue::{self, NewJob},
         worker::{JobContext, JobError, JobHandler},
     },
-    planner::ideas::{self, GeneratedIdea},
+    planner::{
+        ideas::{self, GeneratedIdea},
+        input,
+    },
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
@@ -88,17 +91,14 @@ pub async fn plan(
         .filter(cluster::Column::AccountId.eq(tenant.account.id))
         .all(db)
         .await?;
-    let unknown: Vec<String> = ids
+    let unknown: Vec<i64> = ids
         .iter()
-        .filter(|id| !clusters.iter().any(|c| c.id == **id))
-        .map(i64::to_string)
+        .copied()
+        .filter(|id| !clusters.iter().any(|c| c.id == *id))
         .collect();
-    if !unknown.is_empty() {
-        return Err(Error::Validation(ValidationErrors::single(
-            "cluster_ids",
-            format!("No such clusters: {}.", unknown.join(", ")),
-        )));
-    }
+    let mut errors = ValidationErrors::default();
+    input::refuse(&mut errors, "cluster_ids", "No such clusters", &unknown);
+    errors.into_result()?;
     let mut calls = Vec::with_capacity(clusters.len());
     for cluster in &clusters {
         calls.push(request_for(db, cluster, request.ideas_per_cluster).await?);
@@ -233,7 +233,7 @@ impl JobHandler for GenerateIdeasJob {
             "clusters": clusters.len(),
             "ideas": idea_ids.len(),
             "idea_ids": idea_ids,
-            "offline_draft": ctx.quire.ai.provider_name() == "offline",
+            "offline_draft": ctx.quire.ai.is_offline(),
         }))
     }
 }

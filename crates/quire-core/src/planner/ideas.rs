@@ -287,7 +287,7 @@ pub async fn insert_generated(
 ) -> Result<Vec<content_idea::Model>, Error> {
     let mut created = Vec::with_capacity(ideas.len());
     for idea in ideas {
-        let title = input::clip(idea.title.trim(), MAX_TITLE_CHARS);
+        let title = crate::text::clip(idea.title.trim(), MAX_TITLE_CHARS);
         let title = title.trim();
         if title.is_empty() {
             continue;
@@ -301,10 +301,13 @@ pub async fn insert_generated(
             sector_id: Set(cluster.sector_id),
             cluster_id: Set(Some(cluster.id)),
             title: Set(title.to_owned()),
-            description: Set(input::clip(idea.description.trim(), MAX_DESCRIPTION_CHARS)),
+            description: Set(crate::text::clip(
+                idea.description.trim(),
+                MAX_DESCRIPTION_CHARS,
+            )),
             outline: Set(stored_json::encode(&outline)),
             content_type: Set(parse_content_type(&idea.content_type)),
-            content_structure: Set(input::clip(
+            content_structure: Set(crate::text::clip(
                 idea.content_structure.trim(),
                 MAX_STRUCTURE_CHARS,
             )),
@@ -388,7 +391,7 @@ pub(crate) fn headings(items: Vec<String>, errors: Option<&mut ValidationErrors>
             problems.push(format!(
                 "Each heading has at most {MAX_HEADING_CHARS} characters."
             ));
-            out.push(input::clip(heading, MAX_HEADING_CHARS));
+            out.push(crate::text::clip(heading, MAX_HEADING_CHARS));
         } else {
             out.push(heading.to_owned());
         }

@@ -48,11 +48,6 @@ pub fn required_text(
     text
 }
 
-/// The first `max` characters of `text`.
-pub fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +72,5 @@ mod tests {
         required_text(&mut errors, "name", "   ", 3);
         required_text(&mut errors, "title", "abcd", 3);
         assert_eq!(errors.fields().len(), 2);
-        assert_eq!(clip("ééé", 2), "éé");
     }
 }

@@ -278,13 +278,18 @@ fn validate(
     let mut errors = ValidationErrors::default();
     let mut draft = Draft::of(current);
     if let Some(title) = patch.title {
-        draft.title = required_text(&mut errors, "title", &one_line(&title), MAX_TITLE_CHARS);
+        draft.title = required_text(
+            &mut errors,
+            "title",
+            &crate::text::one_line(&title),
+            MAX_TITLE_CHARS,
+        );
     }
     if let Some(meta_title) = patch.meta_title {
         draft.meta_title = at_most(
             &mut errors,
             "meta_title",
-            one_line(&meta_title),
+            crate::text::one_line(&meta_title),
             MAX_META_TITLE_CHARS,
         );
     }
@@ -292,7 +297,7 @@ fn validate(
         draft.meta_description = at_most(
             &mut errors,
             "meta_description",
-            one_line(&description),
+            crate::text::one_line(&description),
             MAX_META_DESCRIPTION_CHARS,
         );
     }
@@ -306,11 +311,6 @@ fn validate(
     }
     errors.into_result()?;
     Ok((draft, patch.status))
-}
-
-/// `text` on one line: trimmed, each run of whitespace one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn at_most(errors: &mut ValidationErrors, field: &str, text: String, max: usize) -> String {
@@ -356,7 +356,10 @@ mod tests {
 
     #[test]
     fn text_fields_become_one_line() {
-        assert_eq!(one_line("  A \n title\twith  gaps "), "A title with gaps");
+        assert_eq!(
+            crate::text::one_line("  A \n title\twith  gaps "),
+            "A title with gaps"
+        );
         let mut errors = ValidationErrors::default();
         assert_eq!(
             at_most(&mut errors, "meta_title", "é".repeat(60), 60).len(),

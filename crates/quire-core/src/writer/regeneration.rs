@@ -229,7 +229,7 @@ impl JobHandler for RegenerateSectionJob {
             "version": saved.version,
             "section_id": section.id,
             "word_count": saved.word_count,
-            "offline_draft": ctx.quire.ai.provider_name() == "offline",
+            "offline_draft": ctx.quire.ai.is_offline(),
         }))
     }
 }

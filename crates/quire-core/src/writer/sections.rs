@@ -39,7 +39,7 @@ pub fn parts(body: &str) -> Vec<Part> {
             }) => current = Some((range.start, String::new())),
             Event::End(TagEnd::Heading(HeadingLevel::H2)) => {
                 if let Some((start, text)) = current.take() {
-                    starts.push((start, text.split_whitespace().collect::<Vec<_>>().join(" ")));
+                    starts.push((start, crate::text::one_line(&text)));
                 }
             }
             Event::Text(text) | Event::Code(text) => {

@@ -64,8 +64,7 @@ fn key(text: &str) -> String {
 /// A name or description from a model: trimmed, whitespace collapsed, cut to `max` characters.
 pub fn clean_text(value: &serde_json::Value, max: usize) -> String {
     let text = value.as_str().unwrap_or_default();
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    collapsed.chars().take(max).collect()
+    crate::text::clip(&crate::text::one_line(text), max)
 }
 
 /// The group's name from the model, or its first keyword's text when the model gave none.

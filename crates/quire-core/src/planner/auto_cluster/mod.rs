@@ -311,7 +311,7 @@ impl JobHandler for AutoClusterJob {
             "cluster_ids": saved.cluster_ids,
             "removed_empty_clusters": saved.removed,
             "placed_locally": placed_locally,
-            "offline_draft": input.method != Method::Local && ctx.quire.ai.provider_name() == "offline",
+            "offline_draft": input.method != Method::Local && ctx.quire.ai.is_offline(),
         }))
     }
 }

@@ -87,22 +87,19 @@ pub async fn plan(
         .filter(task::Column::AccountId.eq(tenant.account.id))
         .all(&quire.db)
         .await?;
-    let unknown: Vec<String> = ids
+    let unknown: Vec<i64> = ids
         .iter()
-        .filter(|id| !tasks.iter().any(|t| t.id == **id))
-        .map(i64::to_string)
+        .copied()
+        .filter(|id| !tasks.iter().any(|t| t.id == *id))
         .collect();
-    if !unknown.is_empty() {
-        let field = if request.task_id.is_some() {
-            "task_id"
-        } else {
-            "task_ids"
-        };
-        return Err(Error::Validation(ValidationErrors::single(
-            field,
-            format!("No such task: {}.", unknown.join(", ")),
-        )));
-    }
+    let field = if request.task_id.is_some() {
+        "task_id"
+    } else {
+        "task_ids"
+    };
+    let mut errors = ValidationErrors::default();
+    crate::planner::input::refuse(&mut errors, field, "No such task", &unknown);
+    errors.into_result()?;
     let busy = tasks_being_generated(quire, tenant).await?;
     let mut planned = Vec::with_capacity(tasks.len());
     for task in tasks {
@@ -258,7 +255,7 @@ impl JobHandler for GenerateArticleJob {
             "target_words": target,
             "deviation_percent": (deviation * 10.0).round() / 10.0,
             "sections": article.sections,
-            "offline_draft": ctx.quire.ai.provider_name() == "offline",
+            "offline_draft": ctx.quire.ai.is_offline(),
         }))
     }
 }

@@ -353,7 +353,7 @@ fn strings(value: &Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(crate::text::one_line)
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -396,7 +396,7 @@ fn summary_of(value: &Value, text: &str) -> String {
 
 /// `text` cut to at most `max` characters, at a word boundary when there is one.
 pub fn clip_at_word(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::text::one_line(text);
     if text.chars().count() <= max {
         return text;
     }
