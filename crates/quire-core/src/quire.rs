@@ -8,6 +8,7 @@ use crate::{
     config::Settings,
     credits,
     db::{self, Db},
+    notifications::{MailError, Mailer},
     reference,
 };
 
@@ -21,6 +22,8 @@ pub struct Quire {
     pub ai: AiClient,
     /// Where billing reads the time; tests replace it with a manual clock.
     pub clock: Clock,
+    /// Where billing emails go (SMTP, the log, or an in-memory outbox in tests).
+    pub mailer: Mailer,
     /// Verified against when the email is unknown, so both failures take the same time.
     pub(crate) dummy_password_hash: String,
 }
@@ -44,6 +47,8 @@ pub enum OpenError {
     Reference(#[from] reference::starter::StarterError),
     #[error("signing key: {0}")]
     Keys(#[from] crate::accounts::tokens::KeyError),
+    #[error("email: {0}")]
+    Mail(#[from] MailError),
     #[error("preparing the password hasher: {0}")]
     Hasher(String),
 }
@@ -67,6 +72,7 @@ impl Quire {
         credits::pricing::seed_if_empty(&db, &settings.pricing).await?;
         let keys = TokenKeys::load(&settings, &db).await?;
         let ai = AiClient::from_settings(&settings)?;
+        let mailer = Mailer::new(settings.smtp.as_ref())?;
         let hashing = HashingPool::new().map_err(|e| OpenError::Hasher(e.to_string()))?;
         let dummy_password_hash = hashing
             .hash("timing-equaliser-not-a-password".to_owned())
@@ -75,6 +81,7 @@ impl Quire {
         Ok(Self {
             ai,
             clock: Clock::system(),
+            mailer,
             hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
             db,

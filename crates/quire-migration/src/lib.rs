@@ -9,6 +9,7 @@ mod m20261126_000003_jobs_and_usage;
 mod m20261126_000004_planner;
 mod m20261126_000005_writer_content;
 mod m20261126_000006_billing_lifecycle;
+mod m20261126_000007_billing_automation;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_planner::Migration),
             Box::new(m20261126_000005_writer_content::Migration),
             Box::new(m20261126_000006_billing_lifecycle::Migration),
+            Box::new(m20261126_000007_billing_automation::Migration),
         ]
     }
 }

@@ -4,16 +4,19 @@
 use super::{email::Email, password::Password, sessions, sessions::Session};
 use crate::{
     Error, Quire, ValidationErrors,
-    billing::{payment_methods, payments},
+    billing::{payment_methods, payments, periods::Period},
     credits::ledger::{self, Entry},
     db,
     entities::{
         account,
-        enums::{AccountStatus, CreditKind, PaymentMethod, SubscriptionStatus, UserRole},
+        enums::{
+            AccountStatus, CreditKind, PaymentMethod, PaymentPurpose, SubscriptionStatus, UserRole,
+        },
         payment, plan, subscription, user,
     },
+    notifications::{NotificationKind, deliver},
 };
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
@@ -84,6 +87,17 @@ pub async fn register(quire: &Quire, input: Registration) -> Result<Registered, 
             payments::PaymentInstructions::new(&quire.settings.bank_transfer, &payment);
         (payment, instructions)
     });
+    if let Some((payment, instructions)) = &payment {
+        deliver::to_account(
+            quire,
+            account.id,
+            payment.plan_id,
+            NotificationKind::PaymentPending {
+                instructions: instructions.clone(),
+            },
+        )
+        .await;
+    }
     Ok(Registered {
         user,
         account,
@@ -192,11 +206,11 @@ struct StartingState {
 /// SPEC F1's status rule: free → active; trial → trialing for `trial_days`; else pending payment.
 fn starting_state(plan: &plan::Model, now: DateTime<Utc>) -> StartingState {
     if plan.is_free() {
-        let end = now.checked_add_months(Months::new(1)).unwrap_or(now);
+        let period = Period::starting(now, plan.billing_cycle);
         StartingState {
             account: AccountStatus::Active,
             subscription: SubscriptionStatus::Active,
-            period: Some((now, end)),
+            period: Some((period.start, period.end)),
         }
     } else if plan.trial_days > 0 {
         let end = now + chrono::Duration::days(i64::from(plan.trial_days));
@@ -223,7 +237,7 @@ struct Created {
 }
 
 async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<Created, Error> {
-    let now = Utc::now();
+    let now = quire.clock.now();
     let plan = &valid.plan;
     let StartingState {
         account: account_status,
@@ -274,6 +288,8 @@ async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<C
         payment_method: Set(valid.method),
         current_period_start: Set(period.map(|p| p.0)),
         current_period_end: Set(period.map(|p| p.1)),
+        // Trials end at their own length; the first paid period sets the anchor.
+        billing_anchor: Set(period.filter(|_| plan.is_free()).map(|p| p.0)),
         cancel_at_period_end: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -290,6 +306,8 @@ async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<C
                 subscription.id,
                 plan,
                 valid.method,
+                PaymentPurpose::Subscription,
+                now,
             )
             .await?,
         )

@@ -1,24 +1,30 @@
-//! `apply_payment`: the one code path that turns a pending payment into a paid period —
-//! used by an operator's confirmation of a bank transfer (and, later, by the payment
-//! provider's webhook). One transaction under the account's lock: the payment paid, the
-//! subscription active for the right period, the plan's credits granted as a ledger row keyed
-//! by the payment, the account active, the transition audited. Applying a payment twice is
-//! refused and changes nothing.
+//! `apply_payment`: the one code path that turns a pending payment into a paid period — used
+//! by an operator's confirmation of a bank transfer, the payment provider's webhook and the
+//! billing job (free renewals). One transaction under the account's lock: the payment paid,
+//! the subscription active on the payment's plan for the right period, the plan's credits
+//! granted as a ledger row keyed by the payment, the account active on that plan, the
+//! transition audited. Applying a payment twice is refused and changes nothing.
 
 use super::periods;
 use crate::{
-    Error, audit,
+    Error, Quire, audit,
     credits::ledger::{self, Applied as LedgerApplied, Entry},
     db::Db,
     entities::{
         account,
-        enums::{AccountStatus, CreditKind, CreditPolicy, PaymentStatus, SubscriptionStatus},
+        enums::{
+            AccountStatus, CreditKind, CreditPolicy, PaymentPurpose, PaymentStatus,
+            SubscriptionStatus,
+        },
         payment, plan, subscription,
     },
+    notifications::{NotificationKind, deliver},
     tenancy::lock_account,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
 use serde_json::json;
 
 /// What applying a payment changed.
@@ -84,9 +90,10 @@ pub async fn apply_payment(
         .await?
         .ok_or(Error::NotFound)?;
 
-    // A first payment starts now; a renewal (or the end of a trial) starts at the old end.
-    let old_end = match current.status {
-        SubscriptionStatus::PendingPayment => None,
+    // A first payment and a plan change start now; a renewal (or the end of a trial) starts
+    // at the old end.
+    let old_end = match (current.status, payment.purpose) {
+        (SubscriptionStatus::PendingPayment, _) | (_, PaymentPurpose::PlanChange) => None,
         _ => current.current_period_end,
     };
     let period = periods::renewal_period(old_end, current.billing_anchor, plan.billing_cycle, now);
@@ -102,6 +109,7 @@ pub async fn apply_payment(
         sub.last_monthly_grant = Set(None);
     }
     sub.ended_at = Set(None);
+    sub.scheduled_plan_id = Set(None);
     sub.updated_at = Set(now);
     let subscription = sub.update(&txn).await?;
 
@@ -142,6 +150,11 @@ pub async fn apply_payment(
     paid.confirmed_at = Set(Some(now));
     paid.updated_at = Set(now);
     let payment_after = paid.update(&txn).await?;
+    let voided = if payment.purpose == PaymentPurpose::PlanChange {
+        void_open_renewals(&txn, subscription_id, payment.id, now).await?
+    } else {
+        0
+    };
 
     let account_before = account::Entity::find_by_id(account.id)
         .one(&txn)
@@ -149,6 +162,7 @@ pub async fn apply_payment(
         .ok_or(Error::NotFound)?;
     let mut active: account::ActiveModel = account_before.into();
     active.status = Set(AccountStatus::Active);
+    active.plan_id = Set(Some(plan.id));
     active.suspension_reason = Set(None);
     active.grace_period_ends_at = Set(None);
     active.updated_at = Set(now);
@@ -174,8 +188,10 @@ pub async fn apply_payment(
                 "subscription": subscription.status,
                 "period_start": period.start,
                 "period_end": period.end,
+                "plan_id": plan.id,
                 "account": account_after.status,
                 "credits": account_after.credits,
+                "renewal_payments_voided": voided,
             })),
         },
         now,
@@ -188,4 +204,64 @@ pub async fn apply_payment(
         account: account_after,
         credits_moved: amount,
     })
+}
+
+/// A paid plan change replaces the period the open renewal payments were for: they are void.
+async fn void_open_renewals(
+    txn: &sea_orm::DatabaseTransaction,
+    subscription_id: i64,
+    paid_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let voided = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Void))
+        .col_expr(
+            payment::Column::Note,
+            Expr::value(format!(
+                "Replaced by the plan change paid with payment {paid_id}."
+            )),
+        )
+        .col_expr(payment::Column::UpdatedAt, Expr::value(now))
+        .filter(payment::Column::SubscriptionId.eq(subscription_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
+        .filter(payment::Column::Purpose.eq(PaymentPurpose::Subscription))
+        .exec(txn)
+        .await?;
+    Ok(voided.rows_affected)
+}
+
+/// Applies payment `payment_id` now (by the Quire clock), then emails the payer that it
+/// arrived. What operator confirmations and the webhook call.
+pub async fn confirm(
+    quire: &Quire,
+    payment_id: i64,
+    actor: &str,
+    confirmed_by: Option<i64>,
+) -> Result<Applied, Error> {
+    let applied = apply_payment(
+        &quire.db,
+        payment_id,
+        actor,
+        confirmed_by,
+        quire.clock.now(),
+    )
+    .await?;
+    deliver::to_account(
+        quire,
+        applied.account.id,
+        applied.payment.plan_id,
+        NotificationKind::PaymentConfirmed {
+            amount: super::payments::format_amount(
+                applied.payment.amount,
+                &applied.payment.currency,
+            ),
+            reference: applied.payment.reference.clone(),
+            period_end: applied
+                .subscription
+                .current_period_end
+                .unwrap_or(quire.clock.now()),
+        },
+    )
+    .await;
+    Ok(applied)
 }

@@ -8,7 +8,7 @@ use crate::{
     config::BankTransferSettings,
     db::Db,
     entities::{
-        enums::{PaymentMethod, PaymentStatus},
+        enums::{PaymentMethod, PaymentPurpose, PaymentStatus},
         payment, plan,
     },
     listing::{self, Page, PageRequest, SortKeys},
@@ -63,15 +63,17 @@ pub fn format_amount(minor: i64, currency: &str) -> String {
     format!("{}.{:02} {currency}", minor / 100, (minor % 100).abs())
 }
 
-/// Creates the pending payment for one period of `plan`, with a fresh unique reference.
+/// Creates a pending payment for one period of `plan` (or a switch to it), with a fresh unique
+/// reference.
 pub async fn create_pending(
     conn: &impl ConnectionTrait,
     account_id: i64,
     subscription_id: i64,
     plan: &plan::Model,
     method: PaymentMethod,
+    purpose: PaymentPurpose,
+    now: DateTime<Utc>,
 ) -> Result<payment::Model, DbErr> {
-    let now = Utc::now();
     payment::ActiveModel {
         account_id: Set(account_id),
         subscription_id: Set(Some(subscription_id)),
@@ -80,6 +82,7 @@ pub async fn create_pending(
         currency: Set(plan.currency.clone()),
         method: Set(method),
         status: Set(PaymentStatus::Pending),
+        purpose: Set(purpose),
         // 40 random bits: a clash is astronomically rare, and the unique index refuses one.
         reference: Set(reference::generate()),
         created_at: Set(now),

@@ -46,6 +46,15 @@ string_enum!(
     PaymentStatus { Pending, Paid, Failed, Void }
 );
 string_enum!(
+    /// What a payment buys: a period of the subscription's plan (first or renewal), or a switch
+    /// to a bigger plan that starts when it is paid.
+    PaymentPurpose { Subscription, PlanChange }
+);
+string_enum!(
+    /// What became of a payment provider's webhook event.
+    WebhookEventStatus { Received, Applied, Ignored, Failed }
+);
+string_enum!(
     /// A user's role: members of an account, or a platform operator.
     UserRole { Owner, Admin, Editor, Viewer, Operator }
 );

@@ -1,6 +1,6 @@
 //! A payment owed or made for a subscription period.
 
-use super::enums::{PaymentMethod, PaymentStatus};
+use super::enums::{PaymentMethod, PaymentPurpose, PaymentStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,6 +16,7 @@ pub struct Model {
     pub currency: String,
     pub method: PaymentMethod,
     pub status: PaymentStatus,
+    pub purpose: PaymentPurpose,
     /// The code the payer writes on the bank transfer.
     #[sea_orm(unique)]
     pub reference: String,

@@ -22,6 +22,8 @@ pub struct Model {
     pub billing_anchor: Option<DateTimeUtc>,
     /// Annual plans: the last month (counted from the anchor) whose credits were granted.
     pub last_monthly_grant: Option<i32>,
+    /// A smaller plan chosen by the tenant, which the next renewal switches to.
+    pub scheduled_plan_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

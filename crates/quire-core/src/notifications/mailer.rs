@@ -1,4 +1,5 @@
-//! Sends notifications through SMTP when it is configured, otherwise writes them to the log.
+//! Sends notifications through SMTP when it is configured, otherwise writes them to the log
+//! (or, for tests and previews, keeps them in an in-memory outbox).
 
 use super::{Email, Notification};
 use crate::config::SmtpSettings;
@@ -8,6 +9,7 @@ use lettre::{
     transport::smtp::authentication::Credentials,
 };
 use secrecy::ExposeSecret;
+use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -27,7 +29,48 @@ pub enum MailError {
 /// Where emails go: an SMTP relay, or the log when none is configured.
 #[derive(Debug, Clone)]
 pub struct Mailer {
-    smtp: Option<Smtp>,
+    transport: Transport,
+}
+
+#[derive(Debug, Clone)]
+enum Transport {
+    Log,
+    Smtp(Smtp),
+    Memory(Outbox),
+}
+
+/// The emails a [`Mailer::memory`] mailer "sent", in order. Clones share one list.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    sent: Arc<Mutex<Vec<SentEmail>>>,
+}
+
+/// One email kept by an [`Outbox`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    pub to: String,
+    /// The template's name, e.g. `renewal_due.txt`.
+    pub kind: &'static str,
+    pub email: Email,
+}
+
+impl Outbox {
+    /// Everything sent so far.
+    pub fn sent(&self) -> Vec<SentEmail> {
+        self.sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The template names of the emails sent to `to`, in order.
+    pub fn kinds_sent_to(&self, to: &str) -> Vec<&'static str> {
+        self.sent()
+            .into_iter()
+            .filter(|sent| sent.to.eq_ignore_ascii_case(to))
+            .map(|sent| sent.kind)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -40,7 +83,9 @@ impl Mailer {
     /// A mailer for `settings`; `None` writes every email to the log. Connects only when sending.
     pub fn new(settings: Option<&SmtpSettings>) -> Result<Self, MailError> {
         let Some(settings) = settings else {
-            return Ok(Self { smtp: None });
+            return Ok(Self {
+                transport: Transport::Log,
+            });
         };
         let builder = if settings.starttls {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)?
@@ -55,16 +100,27 @@ impl Mailer {
             ));
         }
         Ok(Self {
-            smtp: Some(Smtp {
+            transport: Transport::Smtp(Smtp {
                 transport: builder.build(),
                 from: mailbox(&settings.from)?,
             }),
         })
     }
 
-    /// Whether emails leave through SMTP (else they are logged).
+    /// A mailer that keeps every email in the returned [`Outbox`] instead of sending it.
+    pub fn memory() -> (Self, Outbox) {
+        let outbox = Outbox::default();
+        (
+            Self {
+                transport: Transport::Memory(outbox.clone()),
+            },
+            outbox,
+        )
+    }
+
+    /// Whether emails leave through SMTP (else they are logged or kept in memory).
     pub fn sends_through_smtp(&self) -> bool {
-        self.smtp.is_some()
+        matches!(self.transport, Transport::Smtp(_))
     }
 
     /// Renders `notification` and sends it to `to`, or logs it when SMTP is not configured.
@@ -72,14 +128,23 @@ impl Mailer {
         let recipient = mailbox(to)?;
         let email = notification.render()?;
         let kind = notification.kind.template_name();
-        match &self.smtp {
-            Some(smtp) => {
+        match &self.transport {
+            Transport::Smtp(smtp) => {
                 smtp.transport
                     .send(message(&smtp.from, &recipient, &email)?)
                     .await?;
                 tracing::info!(to = %recipient, kind, subject = %email.subject, "email sent");
             }
-            None => tracing::info!(
+            Transport::Memory(outbox) => outbox
+                .sent
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(SentEmail {
+                    to: recipient.email.to_string(),
+                    kind,
+                    email,
+                }),
+            Transport::Log => tracing::info!(
                 to = %recipient,
                 kind,
                 subject = %email.subject,

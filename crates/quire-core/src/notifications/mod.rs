@@ -3,9 +3,10 @@
 //! Each template has a `subject` and a `body` block, rendered with minijinja as plain text
 //! (no escaping); using a variable that was not given is an error.
 
+pub mod deliver;
 mod mailer;
 
-pub use mailer::{MailError, Mailer, message};
+pub use mailer::{MailError, Mailer, Outbox, SentEmail, message};
 
 use crate::billing::payments::PaymentInstructions;
 use chrono::{DateTime, Utc};

@@ -14,7 +14,7 @@ use axum::{
     extract::{OriginalUri, Path, State},
 };
 use quire_core::billing::{
-    apply::apply_payment,
+    apply,
     payments::{self, PaymentFilter},
 };
 use serde::Deserialize;
@@ -73,12 +73,11 @@ pub async fn confirm_payment(
     OperatorContext(operator): OperatorContext,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PaymentView>> {
-    let applied = apply_payment(
-        &state.quire.db,
+    let applied = apply::confirm(
+        &state.quire,
         id,
         &format!("user:{}", operator.user.id),
         Some(operator.user.id),
-        state.quire.clock.now(),
     )
     .await?;
     Ok(Json(PaymentView::from(&applied.payment)))

@@ -1,7 +1,13 @@
 //! The test harness: the real app on port 0 with its own fresh database (a temp SQLite file,
 //! or a new PostgreSQL database dropped afterwards), plus helpers to drive it.
 
-use quire_core::{Quire, config::Settings, db::Db};
+use quire_core::{
+    Quire,
+    clock::ManualClock,
+    config::Settings,
+    db::Db,
+    notifications::{Mailer, Outbox},
+};
 pub use quire_testkit::{Backend, TestDatabase};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -12,6 +18,10 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub quire: Arc<Quire>,
+    /// The time billing sees; starts at the real time and moves only when a test moves it.
+    pub clock: ManualClock,
+    /// Every billing email the app sent.
+    pub outbox: Outbox,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub database: Arc<TestDatabase>,
@@ -47,7 +57,12 @@ impl TestApp {
     ) -> Self {
         let mut settings = test_settings(&database.url);
         configure(&mut settings);
-        let quire = Arc::new(Quire::open(settings).await.expect("open quire"));
+        let mut quire = Quire::open(settings).await.expect("open quire");
+        let clock = ManualClock::new(chrono::Utc::now());
+        let (mailer, outbox) = Mailer::memory();
+        quire.clock = clock.clock();
+        quire.mailer = mailer;
+        let quire = Arc::new(quire);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
@@ -63,6 +78,8 @@ impl TestApp {
                 .build()
                 .expect("client"),
             quire,
+            clock,
+            outbox,
             shutdown: Some(tx),
             server: Some(server),
             database,

@@ -9,7 +9,10 @@ use quire_core::{
     billing::{apply::apply_payment, payments},
     entities::{
         account, audit_log, credit_transaction,
-        enums::{AccountStatus, CreditKind, PaymentMethod, PaymentStatus, SubscriptionStatus},
+        enums::{
+            AccountStatus, CreditKind, PaymentMethod, PaymentPurpose, PaymentStatus,
+            SubscriptionStatus,
+        },
         payment, plan, subscription,
     },
 };
@@ -133,6 +136,21 @@ async fn an_operator_confirms_a_transfer_and_the_account_opens(backend: Backend)
     assert_eq!(audited.object_id, Some(id));
     assert!(audited.actor.starts_with("user:"));
 
+    // The payer heard about both ends: the instructions at sign-up, the confirmation now.
+    assert_eq!(
+        app.outbox.kinds_sent_to("payer@example.com"),
+        ["payment_pending.txt", "payment_confirmed.txt"]
+    );
+    let confirmation = &app.outbox.sent()[1].email;
+    assert!(
+        confirmation.body.contains(
+            &pending["results"][0]["reference"]
+                .as_str()
+                .expect("reference")
+                .to_owned()
+        )
+    );
+
     // Tenants cannot use the operators' API.
     let tenant = body(app.login("payer@example.com", PASSWORD).await).await["access"]
         .as_str()
@@ -202,6 +220,8 @@ async fn renewals_start_at_the_old_end_and_follow_the_calendar(backend: Backend)
         applied.subscription.id,
         &agency,
         PaymentMethod::BankTransfer,
+        PaymentPurpose::Subscription,
+        Utc::now(),
     )
     .await
     .expect("renewal payment");

@@ -258,7 +258,11 @@ async fn owner_content(app: &TestApp, task_id: i64) -> (i64, String) {
 async fn owner_payment(app: &TestApp, account_id: i64, subscription_id: i64) -> i64 {
     use quire_core::{
         billing::payments,
-        entities::{account, enums::PaymentMethod, plan},
+        entities::{
+            account,
+            enums::{PaymentMethod, PaymentPurpose},
+            plan,
+        },
     };
     use sea_orm::EntityTrait;
     let owner = account::Entity::find_by_id(account_id)
@@ -277,6 +281,8 @@ async fn owner_payment(app: &TestApp, account_id: i64, subscription_id: i64) -> 
         subscription_id,
         &plan,
         PaymentMethod::BankTransfer,
+        PaymentPurpose::Subscription,
+        chrono::Utc::now(),
     )
     .await
     .expect("payment")
