@@ -44,6 +44,7 @@ pub struct Settings {
     pub bank_transfer: BankTransferSettings,
     pub pricing: PricingSettings,
     pub jobs: JobSettings,
+    pub billing: BillingSettings,
     /// Unset: emails are written to the log instead of sent.
     pub smtp: Option<SmtpSettings>,
 }
@@ -70,6 +71,7 @@ impl Default for Settings {
             bank_transfer: BankTransferSettings::default(),
             pricing: PricingSettings::default(),
             jobs: JobSettings::default(),
+            billing: BillingSettings::default(),
             smtp: None,
         }
     }
@@ -231,6 +233,31 @@ impl Default for JobSettings {
     }
 }
 
+/// The billing job (SPEC F5): when it runs and how long it waits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct BillingSettings {
+    /// Whether `quire serve` runs the billing job on its schedule (one node at a time).
+    pub scheduler: bool,
+    /// Seconds between two runs of the scheduled billing job.
+    pub interval_seconds: u64,
+    /// Days a past-due account keeps working before it is suspended.
+    pub grace_days: u32,
+    /// Days before a period ends that its renewal payment is opened and announced.
+    pub renewal_notice_days: u32,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self {
+            scheduler: true,
+            interval_seconds: 60,
+            grace_days: 7,
+            renewal_notice_days: 7,
+        }
+    }
+}
+
 /// The SMTP relay Quire sends its emails through.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SmtpSettings {
@@ -307,6 +334,17 @@ impl Settings {
             return Err(ConfigError(
                 "jobs.lease_seconds must be at least 5 and jobs.per_account_concurrency above zero"
                     .into(),
+            ));
+        }
+        if self.billing.interval_seconds == 0 || self.billing.grace_days > 365 {
+            return Err(ConfigError(
+                "billing.interval_seconds must be above zero and billing.grace_days at most 365"
+                    .into(),
+            ));
+        }
+        if self.billing.renewal_notice_days > 28 {
+            return Err(ConfigError(
+                "billing.renewal_notice_days must be at most 28, shorter than a month".into(),
             ));
         }
         if let Some(smtp) = &self.smtp {

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use quire_core::{
     Quire,
     accounts::operators,
+    billing,
     config::{LogFormat, Settings},
     db, jobs,
 };
@@ -39,11 +40,22 @@ enum Command {
     },
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// The billing job (renewals, past due, suspension, cancellation, annual grants).
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Manage operators (staff users who run the platform).
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Run one pass of the billing job now, print what it did, and exit.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -82,6 +94,17 @@ async fn main() -> anyhow::Result<()> {
             let db = db::connect(&settings.database_url, 1).await?;
             db::migrate(&db).await?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::Billing {
+            command: BillingCommand::Run,
+        } => {
+            let quire = Quire::open(settings).await?;
+            let report = billing::job::run_once(&quire).await?;
+            println!("billing run: {report}");
+            if report.failures > 0 {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Admin {
@@ -126,7 +149,13 @@ async fn serve(settings: Settings, bind: Option<String>) -> anyhow::Result<()> {
     let workers = settings.jobs.workers;
     let quire = Arc::new(Quire::open(settings).await?);
     let (stop, stopped) = watch::channel(false);
-    let mut worker_tasks = jobs::worker::spawn(quire.clone(), jobs::handlers(), workers, stopped);
+    let mut worker_tasks =
+        jobs::worker::spawn(quire.clone(), jobs::handlers(), workers, stopped.clone());
+    let scheduler = quire
+        .settings
+        .billing
+        .scheduler
+        .then(|| billing::job::spawn_scheduler(quire.clone(), stopped));
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("binding {bind}"))?;
@@ -135,6 +164,9 @@ async fn serve(settings: Settings, bind: Option<String>) -> anyhow::Result<()> {
     quire_server::serve(listener, quire, shutdown_signal()).await?;
     let _ = stop.send(true);
     while worker_tasks.join_next().await.is_some() {}
+    if let Some(scheduler) = scheduler {
+        let _ = scheduler.await;
+    }
     Ok(())
 }
 

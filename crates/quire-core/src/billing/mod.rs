@@ -1,7 +1,9 @@
-//! Plans, payment methods, payments and (later) the subscription lifecycle.
+//! Plans, payment methods, payments, the subscription lifecycle and the billing job.
 
 pub mod apply;
 pub mod catalogue;
+pub mod job;
+pub mod lifecycle;
 pub mod payment_methods;
 pub mod payments;
 pub mod periods;
