@@ -16,4 +16,5 @@ mod f4_payments;
 mod f5_billing_job;
 mod f5_cancellation;
 mod http;
+mod seed_walk;
 mod tenant_isolation;
