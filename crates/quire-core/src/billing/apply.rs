@@ -2,8 +2,8 @@
 //! by an operator's confirmation of a bank transfer, the payment provider's webhook and the
 //! billing job (free renewals). One transaction under the account's lock: the payment paid,
 //! the subscription active on the payment's plan for the right period, the plan's credits
-//! granted as a ledger row keyed by the payment, the account active on that plan, the
-//! transition audited. Applying a payment twice is refused and changes nothing.
+//! granted as a ledger row keyed by the payment, the account active on that plan (unless an
+//! operator suspended it), the transition audited. Applying a payment twice is refused and changes nothing.
 
 use super::periods;
 use crate::{
@@ -14,7 +14,7 @@ use crate::{
         account,
         enums::{
             AccountStatus, CreditKind, CreditPolicy, PaymentPurpose, PaymentStatus,
-            SubscriptionStatus,
+            SubscriptionStatus, SuspensionReason,
         },
         payment, plan, subscription,
     },
@@ -160,10 +160,15 @@ pub async fn apply_payment(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
+    // Paying lifts what non-payment caused, never an operator's suspension.
+    let held_by_operator = account_before.status == AccountStatus::Suspended
+        && account_before.suspension_reason == Some(SuspensionReason::Operator);
     let mut active: account::ActiveModel = account_before.into();
-    active.status = Set(AccountStatus::Active);
+    if !held_by_operator {
+        active.status = Set(AccountStatus::Active);
+        active.suspension_reason = Set(None);
+    }
     active.plan_id = Set(Some(plan.id));
-    active.suspension_reason = Set(None);
     active.grace_period_ends_at = Set(None);
     active.updated_at = Set(now);
     let account_after = active.update(&txn).await?;

@@ -499,6 +499,18 @@ async fn an_operators_suspension_is_left_alone(backend: Backend) {
         subscription_of(&app, sub_id).await.status,
         SubscriptionStatus::PastDue
     );
+    // Paying renews the subscription but does not lift the operator's suspension.
+    let renewal = open_payments(&app, account_id).await.remove(0);
+    apply::confirm(&app.quire, renewal.id, "system:test", None)
+        .await
+        .expect("applies");
+    assert_eq!(
+        subscription_of(&app, sub_id).await.status,
+        SubscriptionStatus::Active
+    );
+    let account = account_of(&app, account_id).await;
+    assert_eq!(account.status, AccountStatus::Suspended);
+    assert_eq!(account.suspension_reason, Some(SuspensionReason::Operator));
 }
 
 async fn two_runs_at_once_make_one_renewal_and_one_transition(backend: Backend) {
