@@ -8,8 +8,9 @@ use crate::{
     config::BankTransferSettings,
     db::Db,
     entities::{
+        account,
         enums::{PaymentMethod, PaymentPurpose, PaymentStatus},
-        payment, plan,
+        payment, plan, user,
     },
     listing::{self, Page, PageRequest, SortKeys},
 };
@@ -172,6 +173,73 @@ pub async fn notify(
     notice: TransferNotice,
     now: DateTime<Utc>,
 ) -> Result<payment::Model, Error> {
+    let notice = checked(notice, now)?;
+    let current = payment::Entity::find_by_id(id)
+        .filter(payment::Column::AccountId.eq(tenant.account.id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    record(db, current, notice, now).await
+}
+
+/// A transfer reported by someone who cannot sign in yet (an account waiting for its first
+/// payment): the payment's reference and the account's email stand in for a session.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct TransferByReference {
+    /// The payment's reference, as written on the transfer.
+    pub reference: String,
+    /// The email the account signed up with (or its billing email).
+    pub email: String,
+    #[serde(flatten)]
+    pub notice: TransferNotice,
+}
+
+/// Records a transfer reported by payment reference and account email. A reference that does
+/// not exist and an email that does not match get the same 404, so neither can be probed.
+pub async fn notify_by_reference(
+    db: &Db,
+    report: TransferByReference,
+    now: DateTime<Utc>,
+) -> Result<payment::Model, Error> {
+    let notice = checked(report.notice, now)?;
+    let reference = reference::canonical(&report.reference).ok_or_else(|| {
+        Error::Validation(ValidationErrors::single(
+            "reference",
+            "This is not a Quire payment reference; it looks like QR-XXXX-XXXX-X.",
+        ))
+    })?;
+    let current = payment::Entity::find()
+        .filter(payment::Column::Reference.eq(reference))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let account = account::Entity::find_by_id(current.account_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let owner = match account.owner_id {
+        Some(owner_id) => user::Entity::find_by_id(owner_id).one(db).await?,
+        None => None,
+    };
+    let email = report.email.trim();
+    let matches = |address: &str| address.eq_ignore_ascii_case(email);
+    if !(account.billing_email.as_deref().is_some_and(matches)
+        || owner.is_some_and(|owner| matches(&owner.email)))
+    {
+        return Err(Error::NotFound);
+    }
+    record(db, current, notice, now).await
+}
+
+/// A transfer notice with its fields checked and tidied.
+struct CheckedNotice {
+    payer_name: String,
+    bank: String,
+    reference: Option<String>,
+    transfer_date: DateTime<Utc>,
+}
+
+fn checked(notice: TransferNotice, now: DateTime<Utc>) -> Result<CheckedNotice, Error> {
     let mut errors = ValidationErrors::default();
     let payer_name = crate::text::one_line(&notice.payer_name);
     let bank = crate::text::one_line(&notice.bank);
@@ -195,20 +263,29 @@ pub async fn notify(
         errors.add("transfer_date", "The transfer date is in the future.");
     }
     errors.into_result()?;
-    let current = payment::Entity::find_by_id(id)
-        .filter(payment::Column::AccountId.eq(tenant.account.id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)?;
+    Ok(CheckedNotice {
+        payer_name,
+        bank,
+        reference,
+        transfer_date: notice.transfer_date,
+    })
+}
+
+async fn record(
+    db: &Db,
+    current: payment::Model,
+    notice: CheckedNotice,
+    now: DateTime<Utc>,
+) -> Result<payment::Model, Error> {
     if current.status != PaymentStatus::Pending {
         return Err(Error::Conflict(
             "This payment is no longer waiting for a transfer.".to_owned(),
         ));
     }
     let mut row: payment::ActiveModel = current.into();
-    row.payer_name = Set(Some(payer_name));
-    row.payer_bank = Set(Some(bank));
-    row.payer_transaction_ref = Set(reference);
+    row.payer_name = Set(Some(notice.payer_name));
+    row.payer_bank = Set(Some(notice.bank));
+    row.payer_transaction_ref = Set(notice.reference);
     row.transfer_date = Set(Some(notice.transfer_date));
     row.notified_at = Set(Some(now));
     row.updated_at = Set(now);

@@ -25,6 +25,12 @@ pub fn generate() -> String {
 /// Whether `input` is a well-formed reference whose check character matches. Spaces, dashes
 /// and case are ignored, and the look-alikes O, I and L are read as 0, 1 and 1.
 pub fn is_valid(input: &str) -> bool {
+    canonical(input).is_some()
+}
+
+/// The reference as Quire stores it (`QR-XXXX-XXXX-C`) when `input` is one as a person might
+/// type it (any case, spaces or dashes anywhere, O/I/L for 0/1/1); `None` when it is not.
+pub fn canonical(input: &str) -> Option<String> {
     let cleaned: String = input
         .chars()
         .filter(|c| !matches!(c, '-' | ' '))
@@ -34,14 +40,13 @@ pub fn is_valid(input: &str) -> bool {
             other => other,
         })
         .collect();
-    let Some(rest) = cleaned.strip_prefix(PREFIX) else {
-        return false;
-    };
+    let rest = cleaned.strip_prefix(PREFIX)?;
     if rest.len() != BODY_LEN + 1 || !rest.is_ascii() {
-        return false;
+        return None;
     }
     let (body, check) = rest.split_at(BODY_LEN);
-    check_char(body).is_some_and(|expected| check.starts_with(expected))
+    (check_char(body)? == check.chars().next()?)
+        .then(|| format!("{PREFIX}-{}-{}-{check}", &body[..4], &body[4..]))
 }
 
 fn value(c: char) -> Option<usize> {
@@ -87,6 +92,18 @@ mod tests {
         assert!(is_valid(&reference.to_lowercase()));
         assert!(is_valid(&reference.replace('-', " ")));
         assert!(is_valid(&reference.replace('-', "")));
+        for typed in [
+            reference.to_lowercase(),
+            reference.replace('-', " "),
+            format!("  {} ", reference.replace('-', "")),
+            reference.replace('0', "o").replace('1', "l"),
+        ] {
+            assert_eq!(
+                canonical(&typed).as_deref(),
+                Some(reference.as_str()),
+                "{typed}"
+            );
+        }
     }
 
     #[test]

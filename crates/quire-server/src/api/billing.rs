@@ -1,5 +1,5 @@
 //! `/api/v1/billing/`: the caller's credits — balance, the ledger, and AI usage — and
-//! payments, with the payer's report of a transfer.
+//! payments, with the payer's report of a transfer (also by reference, before sign-in).
 
 use super::views::{CreditTransactionView, PaymentView, UsageView};
 use crate::{
@@ -13,7 +13,9 @@ use axum::{
     extract::{OriginalUri, Path, State},
 };
 use chrono::{DateTime, Utc};
-use quire_core::billing::payments::{self as billing_payments, TransferNotice};
+use quire_core::billing::payments::{
+    self as billing_payments, TransferByReference, TransferNotice,
+};
 use quire_core::credits::{
     statement::{self, TransactionFilter},
     usage::{self, UsageFilter},
@@ -29,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage_rows))
         .routes(routes!(payments))
         .routes(routes!(notify_payment))
+        .routes(routes!(report_transfer))
 }
 
 /// The caller's payments, newest first. Sort keys: `id`, `created_at`, `amount`.
@@ -78,6 +81,29 @@ pub async fn notify_payment(
 ) -> ApiResult<Json<PaymentView>> {
     let payment =
         billing_payments::notify(&state.quire.db, &tenant, id, body, state.quire.clock.now())
+            .await?;
+    Ok(Json(PaymentView::from(&payment)))
+}
+
+/// "I have paid" before the account can sign in (it waits for its first payment): the
+/// payment's reference and the account's email identify the payment. No sign-in needed; an
+/// unknown reference and a wrong email both answer 404.
+#[utoipa::path(post, path = "/transfers/", tag = "billing",
+    request_body = TransferByReference,
+    responses(
+        (status = 200, description = "Recorded", body = PaymentView),
+        (status = 400, description = "Invalid fields or not a payment reference", body = ErrorBody),
+        (status = 404, description = "No payment with this reference for this email", body = ErrorBody),
+        (status = 409, description = "The payment is no longer pending", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+pub async fn report_transfer(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TransferByReference>,
+) -> ApiResult<Json<PaymentView>> {
+    let payment =
+        billing_payments::notify_by_reference(&state.quire.db, body, state.quire.clock.now())
             .await?;
     Ok(Json(PaymentView::from(&payment)))
 }

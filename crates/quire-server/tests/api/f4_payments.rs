@@ -26,6 +26,7 @@ quire_testkit::on_both_backends!(
     renewals_start_at_the_old_end_and_follow_the_calendar,
     tenants_see_their_payments_and_report_a_transfer,
     an_operator_rejects_a_payment_with_a_note,
+    a_payer_who_cannot_sign_in_yet_reports_the_transfer_by_reference,
 );
 
 async fn operator(app: &TestApp) -> String {
@@ -356,4 +357,83 @@ async fn an_operator_rejects_a_payment_with_a_note(backend: Backend) {
             .status(),
         StatusCode::CONFLICT
     );
+}
+
+async fn a_payer_who_cannot_sign_in_yet_reports_the_transfer_by_reference(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let registered = app.register("first@example.com", "starter-monthly").await;
+    let reference = registered["payment"]["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let report = |reference: &str, email: &str| {
+        json!({
+            "reference": reference, "email": email, "payer_name": "  First   Payer ",
+            "bank": "Example Bank", "transfer_reference": "TRX-991",
+            "transfer_date": Utc::now().to_rfc3339(),
+        })
+    };
+    // Another email, or a reference that does not exist: the same 404, nothing recorded.
+    for (reference, email) in [
+        (reference.as_str(), "someone@example.com"),
+        ("QR-0000-0000-0", "first@example.com"),
+    ] {
+        let refused = app
+            .post(
+                "/api/v1/billing/transfers/",
+                &report(reference, email),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    }
+    let malformed = app
+        .post(
+            "/api/v1/billing/transfers/",
+            &report("QR-1234", "first@example.com"),
+            None,
+        )
+        .await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(body(malformed).await["reference"].is_array());
+
+    // As typed from a bank statement: lower case, spaces instead of dashes; email in capitals.
+    let typed = reference.to_lowercase().replace('-', " ");
+    let recorded = app
+        .post(
+            "/api/v1/billing/transfers/",
+            &report(&typed, "FIRST@example.com"),
+            None,
+        )
+        .await;
+    assert_eq!(recorded.status(), StatusCode::OK);
+    let recorded = body(recorded).await;
+    assert_eq!(recorded["payer_name"], "First Payer");
+    assert_eq!(recorded["payer_transaction_ref"], "TRX-991");
+
+    // The operator sees it, confirms, and a second report is a conflict.
+    let ops = operator(&app).await;
+    let listed = body(
+        app.get("/api/v1/admin/payments/?status=pending", Some(&ops))
+            .await,
+    )
+    .await;
+    assert_eq!(listed["results"][0]["payer_bank"], "Example Bank");
+    let id = listed["results"][0]["id"].as_i64().expect("id");
+    let confirmed = app
+        .post(
+            &format!("/api/v1/admin/payments/{id}/confirm/"),
+            &json!({}),
+            Some(&ops),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let again = app
+        .post(
+            "/api/v1/billing/transfers/",
+            &report(&reference, "first@example.com"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
 }
