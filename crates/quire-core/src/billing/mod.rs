@@ -1,4 +1,4 @@
-//! Plans, payment methods, payments and (later) the subscription lifecycle.
+//! Plans, payment methods, payments, the subscription lifecycle and the Stripe webhook.
 
 pub mod apply;
 pub mod catalogue;
@@ -8,4 +8,5 @@ pub mod periods;
 pub mod plans;
 pub mod reference;
 pub mod stripe_signature;
+pub mod stripe_webhook;
 pub mod subscription_actions;

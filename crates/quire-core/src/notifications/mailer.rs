@@ -35,7 +35,8 @@ pub struct Mailer {
 #[derive(Debug, Clone)]
 enum Transport {
     Log,
-    Smtp(Smtp),
+    /// Boxed: the SMTP transport is far larger than the other variants.
+    Smtp(Box<Smtp>),
     Memory(Outbox),
 }
 
@@ -100,10 +101,10 @@ impl Mailer {
             ));
         }
         Ok(Self {
-            transport: Transport::Smtp(Smtp {
+            transport: Transport::Smtp(Box::new(Smtp {
                 transport: builder.build(),
                 from: mailbox(&settings.from)?,
-            }),
+            })),
         })
     }
 
