@@ -90,6 +90,13 @@ pub enum Error {
     /// The request contradicts the object's state (e.g. cancelling a finished job).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The Stripe webhook was called while no signing secret is configured.
+    #[error("stripe is not enabled")]
+    StripeDisabled,
+    /// A payment provider's webhook call that cannot be trusted or read (`code`: e.g.
+    /// `invalid_signature`, `malformed_event`); nothing was stored.
+    #[error("webhook refused ({code}): {detail}")]
+    WebhookRefused { code: &'static str, detail: String },
     #[error("database: {0}")]
     Database(#[from] DbErr),
     #[error("internal: {0}")]

@@ -217,6 +217,15 @@ impl From<Error> for ApiError {
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
             Error::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
+            Error::StripeDisabled => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "stripe_disabled",
+                "Stripe is not enabled on this server: no webhook signing secret \
+                 (QUIRE_STRIPE_WEBHOOK_SECRET) is configured.",
+            ),
+            Error::WebhookRefused { code, detail } => {
+                ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+            }
             Error::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 internal()

@@ -1,4 +1,5 @@
-//! Plans, payment methods, payments, the subscription lifecycle and the billing job.
+//! Plans, payment methods, payments, the subscription lifecycle, the billing job and the
+//! Stripe webhook.
 
 pub mod apply;
 pub mod catalogue;
@@ -10,4 +11,5 @@ pub mod periods;
 pub mod plans;
 pub mod reference;
 pub mod stripe_signature;
+pub mod stripe_webhook;
 pub mod subscription_actions;

@@ -14,6 +14,7 @@ pub mod reference;
 pub mod sectors;
 pub mod sites;
 pub mod views;
+pub mod webhooks;
 pub mod writer_content;
 pub mod writer_jobs;
 pub mod writer_tasks;
@@ -46,6 +47,6 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(writer_jobs::router()),
         )
         .merge(jobs::router())
-        .nest("/billing", billing::router())
+        .nest("/billing", billing::router().merge(webhooks::router()))
         .nest("/admin", admin::router())
 }

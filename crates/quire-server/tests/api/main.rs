@@ -13,6 +13,7 @@ mod f3c_content;
 mod f3c_tasks;
 mod f3c_writer_jobs;
 mod f4_payments;
+mod f4_stripe_webhook;
 mod f5_billing_job;
 mod f5_cancellation;
 mod http;
