@@ -15,5 +15,6 @@ mod f3c_writer_jobs;
 mod f4_payments;
 mod f5_billing_job;
 mod f5_cancellation;
+mod f5_plan_change;
 mod http;
 mod tenant_isolation;
