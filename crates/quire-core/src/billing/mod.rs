@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod payment_methods;
 pub mod payments;
 pub mod periods;
+pub mod plan_change;
 pub mod plans;
 pub mod reference;
 pub mod stripe_signature;

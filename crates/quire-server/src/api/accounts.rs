@@ -1,7 +1,7 @@
 //! `/api/v1/auth/accounts/` and `/api/v1/auth/subscriptions/`: the caller's own account
-//! (owners and admins may edit it) and its subscriptions.
+//! (owners and admins may edit it) and its subscriptions: cancel, resume, change plan.
 
-use super::views::{AccountView, SubscriptionView};
+use super::views::{AccountView, PaymentView, PendingPaymentView, SubscriptionView};
 use crate::{
     error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
@@ -13,11 +13,17 @@ use axum::{
     extract::OriginalUri,
     extract::{Path, State},
 };
+use chrono::{DateTime, Utc};
 use quire_core::{
-    billing::subscription_actions,
+    billing::{
+        plan_change::{self, PlanChoice, TakesEffect},
+        subscription_actions,
+    },
     listing::Page,
     tenancy::account::{self, AccountPatch},
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retrieve_subscription))
         .routes(routes!(cancel_subscription))
         .routes(routes!(resume_subscription))
+        .routes(routes!(change_plan))
 }
 
 /// The caller's account, as a one-row list.
@@ -171,4 +178,60 @@ pub async fn resume_subscription(
     let updated =
         subscription_actions::resume(&state.quire.db, &tenant, id, state.quire.clock.now()).await?;
     Ok(Json(SubscriptionView::from(&updated)))
+}
+
+/// The answer to a plan change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanChangeView {
+    /// The subscription after the change: `plan_id` moves only when an upgrade is paid;
+    /// `scheduled_plan_id` holds a downgrade until the renewal.
+    pub subscription: SubscriptionView,
+    /// The chosen plan.
+    pub plan_id: i64,
+    /// `when_paid` (upgrade), `at_renewal` (downgrade) or `now` (the current plan chosen
+    /// again: the pending change is cancelled).
+    pub takes_effect: TakesEffect,
+    /// When the subscription will be on `plan_id`: null until an upgrade is paid, the
+    /// period's end for a downgrade, now for a cancelled change.
+    pub effective_at: Option<DateTime<Utc>>,
+    /// A payment to make: the upgrade's, or the renewal that replaced one for the old plan.
+    pub payment: Option<PendingPaymentView>,
+}
+
+/// Change plan (owners and admins). A bigger paid plan (more credits a month) is an upgrade:
+/// a pending payment opens and the plan switches, with a new period, when it is confirmed.
+/// Anything else is a downgrade, scheduled for the end of the current period (an open
+/// renewal payment is replaced by one for the new plan). Choosing the current plan cancels a
+/// pending change; a new choice replaces one.
+#[utoipa::path(post, path = "/subscriptions/{id}/change_plan/", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Subscription id")),
+    request_body = PlanChoice,
+    responses(
+        (status = 200, description = "Upgrade requested, downgrade scheduled, or pending change cancelled", body = PlanChangeView),
+        (status = 400, description = "Not an active plan, already on it, or a malformed body", body = ErrorBody),
+        (status = 404, description = "No such subscription in your account", body = ErrorBody),
+        (status = 409, description = "The subscription is not active, trialing or past due, or is cancelled at the period's end", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        GateRefusals,
+    ))]
+pub async fn change_plan(
+    State(state): State<AppState>,
+    TenantContext(tenant): TenantContext,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PlanChoice>,
+) -> ApiResult<Json<PlanChangeView>> {
+    let changed = plan_change::change_plan(&state.quire, &tenant, id, body.plan_id).await?;
+    Ok(Json(PlanChangeView {
+        subscription: SubscriptionView::from(&changed.subscription),
+        plan_id: changed.plan.id,
+        takes_effect: changed.takes_effect,
+        effective_at: changed.effective_at,
+        payment: changed
+            .payment
+            .map(|(payment, instructions)| PendingPaymentView {
+                payment: PaymentView::from(&payment),
+                instructions,
+            }),
+    }))
 }

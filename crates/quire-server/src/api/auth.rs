@@ -1,7 +1,9 @@
 //! `/api/v1/auth/`: the plan catalogue, payment methods, sign-up, login, token refresh,
 //! logout and `me` (flows F1 and F2).
 
-use super::views::{AccountView, PaymentView, PlanView, SubscriptionView, UserView};
+use super::views::{
+    AccountView, PaymentView, PendingPaymentView, PlanView, SubscriptionView, UserView,
+};
 use crate::{
     error::{ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, Authenticated, BearerToken, ClientAddress},
@@ -16,7 +18,6 @@ use quire_core::{
     },
     billing::{
         payment_methods::{self, PaymentMethodInfo},
-        payments::PaymentInstructions,
         plans,
     },
     entities::enums::PaymentMethod,
@@ -75,13 +76,6 @@ pub struct TokenPair {
     pub refresh: String,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_expires_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PendingPaymentView {
-    #[serde(flatten)]
-    pub payment: PaymentView,
-    pub instructions: PaymentInstructions,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

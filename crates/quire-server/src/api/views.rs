@@ -1,12 +1,13 @@
 //! The JSON shapes of Quire's objects as the API shows them.
 
 use chrono::{DateTime, Utc};
+use quire_core::billing::payments::PaymentInstructions;
 use quire_core::entities::{
     account, ai_usage_log, credit_transaction,
     enums::{
         AccountStatus, BillingCycle, CreditKind, CreditPolicy, CreditState, JobStatus,
-        KeywordIntent, PaymentMethod, PaymentStatus, SubscriptionStatus, SuspensionReason,
-        UsageStatus, UserRole,
+        KeywordIntent, PaymentMethod, PaymentPurpose, PaymentStatus, SubscriptionStatus,
+        SuspensionReason, UsageStatus, UserRole,
     },
     industry, industry_sector, job, payment, plan, sector, seed_keyword, site, subscription, user,
 };
@@ -143,6 +144,8 @@ pub struct SubscriptionView {
     pub cancel_at_period_end: bool,
     pub canceled_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// A smaller plan chosen by the tenant, which the next renewal switches to.
+    pub scheduled_plan_id: Option<i64>,
 }
 
 impl From<&subscription::Model> for SubscriptionView {
@@ -158,6 +161,7 @@ impl From<&subscription::Model> for SubscriptionView {
             cancel_at_period_end: s.cancel_at_period_end,
             canceled_at: s.canceled_at,
             ended_at: s.ended_at,
+            scheduled_plan_id: s.scheduled_plan_id,
         }
     }
 }
@@ -173,6 +177,8 @@ pub struct PaymentView {
     pub currency: String,
     pub method: PaymentMethod,
     pub status: PaymentStatus,
+    /// A period of the subscription's plan, or a switch to a bigger plan.
+    pub purpose: PaymentPurpose,
     /// Write this on the bank transfer.
     pub reference: String,
     pub period_start: Option<DateTime<Utc>>,
@@ -189,6 +195,14 @@ pub struct PaymentView {
     pub created_at: DateTime<Utc>,
 }
 
+/// A payment waiting for its bank transfer, with what the payer needs to make it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingPaymentView {
+    #[serde(flatten)]
+    pub payment: PaymentView,
+    pub instructions: PaymentInstructions,
+}
+
 impl From<&payment::Model> for PaymentView {
     fn from(p: &payment::Model) -> Self {
         Self {
@@ -200,6 +214,7 @@ impl From<&payment::Model> for PaymentView {
             currency: p.currency.clone(),
             method: p.method,
             status: p.status,
+            purpose: p.purpose,
             reference: p.reference.clone(),
             period_start: p.period_start,
             period_end: p.period_end,

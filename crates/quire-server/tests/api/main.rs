@@ -16,6 +16,7 @@ mod f4_payments;
 mod f4_stripe_webhook;
 mod f5_billing_job;
 mod f5_cancellation;
+mod f5_plan_change;
 mod http;
 mod seed_walk;
 mod tenant_isolation;

@@ -23,8 +23,8 @@ struct Row {
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
     /// cluster, idea, task, keyword, content, payment. A `{version}` in the path is version 1.
     object: String,
-    /// JSON, with placeholders (`{site}`, `{keyword}`… see `Objects::fill`) replaced by the
-    /// owner's objects; after
+    /// JSON, with placeholders (`{site}`, `{keyword}`, `{smaller_plan}`… see `Objects::fill`)
+    /// replaced by the owner's objects; after
     /// a `multipart:` prefix, a JSON object sent as `multipart/form-data` (its `file` as the
     /// file part, the other members as text fields).
     body: String,
@@ -108,6 +108,8 @@ struct Objects {
     section: String,
     /// A pending payment of the owner's, new for every row.
     payment: i64,
+    /// A plan smaller than the owner's Agency, to change to.
+    smaller_plan: i64,
 }
 
 /// Creates a row with a POST of `payload` to `path`; its id.
@@ -204,6 +206,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     let task = sent["created"][0]["id"].as_i64().expect("task id");
     let (content, section) = owner_content(app, task).await;
     let payment = owner_payment(app, account, subscription).await;
+    let smaller_plan = app.plan_id("starter-monthly").await;
     Objects {
         site,
         sector,
@@ -218,6 +221,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         content,
         section,
         payment,
+        smaller_plan,
     }
 }
 
@@ -308,7 +312,8 @@ impl Objects {
     }
 
     /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}`,
-    /// `{idea}`, `{task}`, `{content}` and `{section}` replaced by the ids of these objects.
+    /// `{idea}`, `{task}`, `{content}`, `{section}` and `{smaller_plan}` replaced by the ids
+    /// of these objects.
     fn fill(&self, text: &str) -> String {
         [
             ("{site}", self.site),
@@ -319,6 +324,7 @@ impl Objects {
             ("{idea}", self.idea),
             ("{task}", self.task),
             ("{content}", self.content),
+            ("{smaller_plan}", self.smaller_plan),
         ]
         .into_iter()
         .fold(
