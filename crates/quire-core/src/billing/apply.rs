@@ -23,7 +23,8 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -31,14 +32,22 @@ use serde_json::json;
 #[derive(Debug, Clone)]
 pub struct Applied {
     pub payment: payment::Model,
+    /// The subscription as it stands now: unchanged when the payment prepaid a later period.
     pub subscription: subscription::Model,
     pub account: account::Model,
-    /// The credits the ledger row moved (negative when a `reset` lowered the balance).
+    /// The credits the ledger row moved (negative when a `reset` lowered the balance; zero
+    /// until a prepaid period starts).
     pub credits_moved: i64,
+    /// When the paid period starts: now, or the end of the running period when prepaid.
+    pub starts_at: DateTime<Utc>,
 }
 
 /// Applies payment `payment_id` at `now` on behalf of `actor` (`user:{id}` or `system:…`).
 /// A payment that is not pending is a conflict and nothing changes.
+///
+/// A renewal paid while the current period still runs is *prepaid*: the payment is paid and
+/// keeps its period, and the billing job starts that period (plan, credits) when the running
+/// one ends, so paying early never cuts the paid period short or moves credits early.
 pub async fn apply_payment(
     db: &Db,
     payment_id: i64,
@@ -97,50 +106,10 @@ pub async fn apply_payment(
         _ => current.current_period_end,
     };
     let period = periods::renewal_period(old_end, current.billing_anchor, plan.billing_cycle, now);
-    let anchor_changed = current.billing_anchor != Some(period.anchor);
-
-    let mut sub: subscription::ActiveModel = current.clone().into();
-    sub.status = Set(SubscriptionStatus::Active);
-    sub.plan_id = Set(plan.id);
-    sub.current_period_start = Set(Some(period.start));
-    sub.current_period_end = Set(Some(period.end));
-    sub.billing_anchor = Set(Some(period.anchor));
-    if anchor_changed {
-        sub.last_monthly_grant = Set(None);
-    }
-    sub.ended_at = Set(None);
-    sub.scheduled_plan_id = Set(None);
-    sub.updated_at = Set(now);
-    let subscription = sub.update(&txn).await?;
-
-    let plan_credits = plan.effective_credits_per_month();
-    let amount = match plan.credit_policy {
-        CreditPolicy::Reset => plan_credits - account.credits,
-        CreditPolicy::Add => plan_credits,
-    };
-    let granted = ledger::apply(
-        &txn,
-        Entry {
-            account_id: account.id,
-            amount,
-            kind: CreditKind::RenewalGrant,
-            idempotency_key: format!("payment:{}", payment.id),
-            actor: actor.to_owned(),
-            operation: None,
-            payment_id: Some(payment.id),
-            note: Some(format!(
-                "Payment {} applied: {} credits of {} ({:?})",
-                payment.reference, plan_credits, plan.name, plan.credit_policy
-            )),
-        },
-    )
-    .await
-    .map_err(Error::from)?;
-    if matches!(granted, LedgerApplied::AlreadyApplied(_)) {
-        return Err(Error::Conflict(
-            "This payment has already been applied.".to_owned(),
-        ));
-    }
+    let prepaid = matches!(
+        current.status,
+        SubscriptionStatus::Active | SubscriptionStatus::Trialing
+    ) && period.start > now;
 
     let mut paid: payment::ActiveModel = payment.clone().into();
     paid.status = Set(PaymentStatus::Paid);
@@ -155,23 +124,11 @@ pub async fn apply_payment(
     } else {
         0
     };
-
-    let account_before = account::Entity::find_by_id(account.id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    // Paying lifts what non-payment caused, never an operator's suspension.
-    let held_by_operator = account_before.status == AccountStatus::Suspended
-        && account_before.suspension_reason == Some(SuspensionReason::Operator);
-    let mut active: account::ActiveModel = account_before.into();
-    if !held_by_operator {
-        active.status = Set(AccountStatus::Active);
-        active.suspension_reason = Set(None);
-    }
-    active.plan_id = Set(Some(plan.id));
-    active.grace_period_ends_at = Set(None);
-    active.updated_at = Set(now);
-    let account_after = active.update(&txn).await?;
+    let (subscription, account_after, credits_moved) = if prepaid {
+        (current.clone(), account.clone(), 0)
+    } else {
+        start_period(&txn, &current, &plan, &payment_after, period, actor, now).await?
+    };
 
     audit::record(
         &txn,
@@ -193,6 +150,7 @@ pub async fn apply_payment(
                 "subscription": subscription.status,
                 "period_start": period.start,
                 "period_end": period.end,
+                "prepaid": prepaid,
                 "plan_id": plan.id,
                 "account": account_after.status,
                 "credits": account_after.credits,
@@ -207,13 +165,97 @@ pub async fn apply_payment(
         payment: payment_after,
         subscription,
         account: account_after,
-        credits_moved: amount,
+        credits_moved,
+        starts_at: period.start,
     })
+}
+
+/// Starts the period `paid` paid for, in the caller's transaction (which holds the account's
+/// lock): the subscription active on its plan for `period`, the plan's credits granted as one
+/// ledger row keyed by the payment, the account active on the plan. Paying lifts what
+/// non-payment caused, never an operator's suspension. Answers the subscription, the
+/// account and the credits moved.
+pub(crate) async fn start_period(
+    txn: &DatabaseTransaction,
+    current: &subscription::Model,
+    plan: &plan::Model,
+    paid: &payment::Model,
+    period: periods::Period,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(subscription::Model, account::Model, i64), Error> {
+    let mut sub: subscription::ActiveModel = current.clone().into();
+    sub.status = Set(SubscriptionStatus::Active);
+    sub.plan_id = Set(plan.id);
+    sub.current_period_start = Set(Some(period.start));
+    sub.current_period_end = Set(Some(period.end));
+    sub.billing_anchor = Set(Some(period.anchor));
+    if current.billing_anchor != Some(period.anchor) {
+        sub.last_monthly_grant = Set(None);
+    }
+    sub.ended_at = Set(None);
+    // A downgrade chosen after this period was paid for waits for the next renewal.
+    if paid.purpose == PaymentPurpose::PlanChange || current.scheduled_plan_id == Some(plan.id) {
+        sub.scheduled_plan_id = Set(None);
+    }
+    sub.updated_at = Set(now);
+    let subscription = sub.update(txn).await?;
+
+    let balance = account::Entity::find_by_id(paid.account_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)?
+        .credits;
+    let plan_credits = plan.effective_credits_per_month();
+    let amount = match plan.credit_policy {
+        CreditPolicy::Reset => plan_credits - balance,
+        CreditPolicy::Add => plan_credits,
+    };
+    let granted = ledger::apply(
+        txn,
+        Entry {
+            account_id: paid.account_id,
+            amount,
+            kind: CreditKind::RenewalGrant,
+            idempotency_key: format!("payment:{}", paid.id),
+            actor: actor.to_owned(),
+            operation: None,
+            payment_id: Some(paid.id),
+            note: Some(format!(
+                "Payment {} applied: {} credits of {} ({:?})",
+                paid.reference, plan_credits, plan.name, plan.credit_policy
+            )),
+        },
+    )
+    .await
+    .map_err(Error::from)?;
+    if matches!(granted, LedgerApplied::AlreadyApplied(_)) {
+        return Err(Error::Conflict(
+            "This payment has already been applied.".to_owned(),
+        ));
+    }
+
+    let account_before = account::Entity::find_by_id(paid.account_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let held_by_operator = account_before.status == AccountStatus::Suspended
+        && account_before.suspension_reason == Some(SuspensionReason::Operator);
+    let mut active: account::ActiveModel = account_before.into();
+    if !held_by_operator {
+        active.status = Set(AccountStatus::Active);
+        active.suspension_reason = Set(None);
+    }
+    active.plan_id = Set(Some(plan.id));
+    active.grace_period_ends_at = Set(None);
+    active.updated_at = Set(now);
+    let account_after = active.update(txn).await?;
+    Ok((subscription, account_after, amount))
 }
 
 /// A paid plan change replaces the period the open renewal payments were for: they are void.
 async fn void_open_renewals(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     subscription_id: i64,
     paid_id: i64,
     now: DateTime<Utc>,

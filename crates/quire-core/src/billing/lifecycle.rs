@@ -1,5 +1,6 @@
 //! One subscription's next billing transition at an instant (SPEC F5): annual monthly grants,
-//! the renewal payment opened before the end, cancellation, trial end, past due and suspension.
+//! the renewal payment opened before the end, a prepaid period starting, cancellation, trial
+//! end, past due and suspension.
 //!
 //! [`step`] makes at most one transition, in one transaction that takes the account's lock
 //! first and then re-reads everything, so two billing runs (or a run racing an operator's
@@ -7,6 +8,7 @@
 //! emails it calls for are returned, to be sent once the transaction has committed.
 
 use super::{
+    apply::start_period,
     payments::{self, PaymentInstructions},
     periods,
 };
@@ -41,6 +43,8 @@ pub enum Transition {
     MonthlyGrants { count: u32 },
     /// The payment for the next period was opened before the period ends.
     RenewalOpened { payment_id: i64 },
+    /// The period ended and the next one was paid for in advance: it starts now.
+    Renewed { payment_id: i64 },
     /// The period ended with the cancel flag set: subscription `canceled`, account `cancelled`.
     Cancelled,
     /// The trial ended unpaid: subscription and account `pending_payment`.
@@ -59,6 +63,7 @@ impl Transition {
         match self {
             Self::MonthlyGrants { .. } => "monthly_grants",
             Self::RenewalOpened { .. } => "renewal_opened",
+            Self::Renewed { .. } => "renewed",
             Self::Cancelled => "cancelled",
             Self::TrialEnded { .. } => "trial_ended",
             Self::PastDue { .. } => "past_due",
@@ -164,7 +169,9 @@ async fn running(
     if sub.cancel_at_period_end || state.next_plan.is_free() || now < end - notice {
         return Ok(None);
     }
-    if open_renewal(txn, sub, &state.next_plan).await?.is_some() {
+    if open_renewal(txn, sub, &state.next_plan).await?.is_some()
+        || prepaid_renewal(txn, sub, end).await?.is_some()
+    {
         return Ok(None);
     }
     let payment = renewal_payment(txn, state, now).await?;
@@ -189,7 +196,8 @@ async fn running(
     )))
 }
 
-/// The period is over: cancel, renew a free plan, end a trial or fall past due.
+/// The period is over: start a prepaid one, cancel, renew a free plan, end a trial or fall
+/// past due.
 async fn ended(
     quire: &Quire,
     txn: &DatabaseTransaction,
@@ -198,6 +206,32 @@ async fn ended(
     now: DateTime<Utc>,
 ) -> Result<(Transition, Vec<(i64, NotificationKind)>), Error> {
     let sub = &state.subscription;
+    // What was paid for runs, even when a cancellation was asked for since: the
+    // cancellation then takes effect at the end of the prepaid period.
+    if let Some(prepaid) = prepaid_renewal(txn, sub, end).await? {
+        let plan = find_plan(txn, prepaid.plan_id).await?;
+        let period =
+            periods::renewal_period(Some(end), sub.billing_anchor, plan.billing_cycle, end);
+        let (renewed, _, credits) =
+            start_period(txn, sub, &plan, &prepaid, period, ACTOR, now).await?;
+        record(
+            txn,
+            state,
+            "subscription.renewed",
+            json!({"period_end": end, "plan_id": sub.plan_id}),
+            json!({
+                "payment_id": prepaid.id,
+                "period_start": renewed.current_period_start,
+                "period_end": renewed.current_period_end,
+                "plan_id": renewed.plan_id,
+                "credits_moved": credits,
+            }),
+            now,
+        )
+        .await?;
+        let payment_id = prepaid.id;
+        return Ok((Transition::Renewed { payment_id }, Vec::new()));
+    }
     if sub.cancel_at_period_end {
         cancel(txn, state, end, now).await?;
         let email = NotificationKind::Cancelled { ended_at: end };
@@ -475,6 +509,22 @@ async fn open_renewal(
         .filter(payment::Column::Status.eq(PaymentStatus::Pending))
         .filter(payment::Column::Purpose.eq(PaymentPurpose::Subscription))
         .filter(payment::Column::PlanId.eq(plan.id))
+        .order_by_asc(payment::Column::Id)
+        .one(txn)
+        .await?)
+}
+
+/// The paid payment whose period starts at `end`: the next period, paid in advance.
+async fn prepaid_renewal(
+    txn: &DatabaseTransaction,
+    sub: &subscription::Model,
+    end: DateTime<Utc>,
+) -> Result<Option<payment::Model>, Error> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::SubscriptionId.eq(sub.id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
+        .filter(payment::Column::Purpose.eq(PaymentPurpose::Subscription))
+        .filter(payment::Column::PeriodStart.eq(end))
         .order_by_asc(payment::Column::Id)
         .one(txn)
         .await?)

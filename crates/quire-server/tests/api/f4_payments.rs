@@ -226,27 +226,45 @@ async fn renewals_start_at_the_old_end_and_follow_the_calendar(backend: Backend)
     )
     .await
     .expect("renewal payment");
-    // Paid a day early: the new period still starts at the old end, back on the 31st.
-    let renewed = apply_payment(
-        app.db(),
-        renewal.id,
-        "system:test",
-        None,
-        Utc.with_ymd_and_hms(2027, 2, 27, 9, 0, 0).unwrap(),
-    )
-    .await
-    .expect("renewed");
-    assert_eq!(renewed.subscription.current_period_start, Some(feb_28));
+    // Paid a day early: prepaid. Nothing moves until the running period ends…
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 2, 27, 9, 0, 0).unwrap());
+    let prepaid = quire_core::billing::apply::confirm(&app.quire, renewal.id, "system:test", None)
+        .await
+        .expect("renewed");
+    assert_eq!(prepaid.starts_at, feb_28);
+    assert_eq!(prepaid.payment.period_start, Some(feb_28));
+    let mar_31 = Utc.with_ymd_and_hms(2027, 3, 31, 10, 0, 0).unwrap();
+    assert_eq!(prepaid.payment.period_end, Some(mar_31));
+    assert_eq!(prepaid.subscription.current_period_end, Some(feb_28));
+    assert_eq!(prepaid.credits_moved, 0);
+    assert_eq!(account(&app, account_id).await.credits, after_first);
     assert_eq!(
-        renewed.subscription.current_period_end,
-        Some(Utc.with_ymd_and_hms(2027, 3, 31, 10, 0, 0).unwrap())
+        app.outbox.kinds_sent_to("payer@example.com").last(),
+        Some(&"payment_confirmed.txt")
     );
-    assert_eq!(renewed.payment.period_start, Some(feb_28));
+    // …then the billing job starts the new period at the old end, back on the 31st, and the
+    // `add` policy adds the plan's credits.
+    app.clock.set(feb_28);
+    let report = quire_core::billing::job::run_once(&app.quire)
+        .await
+        .expect("runs");
+    assert_eq!(report.count("renewed"), 1);
+    let sub = subscription::Entity::find_by_id(applied.subscription.id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("subscription");
+    assert_eq!(sub.current_period_start, Some(feb_28));
+    assert_eq!(sub.current_period_end, Some(mar_31));
     assert_eq!(
-        renewed.account.credits,
+        account(&app, account_id).await.credits,
         after_first + agency.effective_credits_per_month(),
-        "the `add` policy adds the plan's credits"
     );
+    let report = quire_core::billing::job::run_once(&app.quire)
+        .await
+        .expect("runs");
+    assert!(report.transitions.is_empty(), "{report}");
 }
 
 async fn tenants_see_their_payments_and_report_a_transfer(backend: Backend) {

@@ -23,6 +23,7 @@ use std::time::Duration;
 quire_testkit::on_both_backends!(
     an_unpaid_month_goes_from_notice_to_past_due_to_suspended_and_payment_reopens_it,
     cancellation_takes_effect_when_the_period_ends,
+    a_prepaid_period_runs_before_a_later_cancellation_ends_it,
     a_trial_ends_into_pending_payment,
     a_free_plan_renews_itself_with_its_credits,
     an_annual_plan_grants_its_credits_every_month_for_a_year,
@@ -119,6 +120,10 @@ async fn spend(app: &TestApp, account_id: i64, credits: i64) {
     let mut spent: account::ActiveModel = row.clone().into();
     spent.credits = Set(row.credits - credits);
     spent.update(app.db()).await.expect("spend");
+}
+
+async fn sub_plan(app: &TestApp, id: i64) -> i64 {
+    subscription_of(app, id).await.plan_id
 }
 
 async fn login_status(app: &TestApp, email: &str) -> StatusCode {
@@ -438,17 +443,29 @@ async fn a_scheduled_downgrade_takes_effect_at_the_renewal(backend: Backend) {
     assert_eq!(run(&app).await.count("renewal_opened"), 1);
     let renewal = open_payments(&app, account_id).await.remove(0);
     assert_eq!((renewal.plan_id, renewal.amount), (starter, 2_900));
+    // Paid three days early: Agency runs to its end, with its credits and limits.
+    let agency_credits = account_of(&app, account_id).await.credits;
     let applied = apply::confirm(&app.quire, renewal.id, "system:test", None)
         .await
         .expect("applies");
-    assert_eq!(applied.subscription.plan_id, starter);
-    assert_eq!(applied.subscription.scheduled_plan_id, None);
-    assert_eq!(applied.subscription.current_period_start, Some(end));
-    assert_eq!(applied.account.plan_id, Some(starter));
-    assert_eq!(
-        applied.account.credits, 1_000,
-        "Starter resets to its amount"
+    assert_eq!(applied.starts_at, end);
+    assert_eq!(applied.subscription.plan_id, sub_plan(&app, sub_id).await);
+    assert_ne!(applied.subscription.plan_id, starter);
+    assert_eq!(applied.account.credits, agency_credits);
+    assert!(
+        run(&app).await.transitions.is_empty(),
+        "no second renewal is opened"
     );
+    // At the end the prepaid Starter period starts.
+    app.clock.set(end);
+    assert_eq!(run(&app).await.count("renewed"), 1);
+    let renewed = subscription_of(&app, sub_id).await;
+    assert_eq!(renewed.plan_id, starter);
+    assert_eq!(renewed.scheduled_plan_id, None);
+    assert_eq!(renewed.current_period_start, Some(end));
+    let account = account_of(&app, account_id).await;
+    assert_eq!(account.plan_id, Some(starter));
+    assert_eq!(account.credits, 1_000, "Starter resets to its amount");
 
     // A downgrade to the free plan needs no payment: the job renews onto it.
     let free = app.plan_id("free").await;
@@ -638,4 +655,53 @@ async fn only_the_lease_holder_runs_the_scheduled_job(backend: Backend) {
         job::try_lease(db, job::LEASE_NAME, "node-d", ttl)
     );
     assert!(a.expect("c") ^ b.expect("d"));
+}
+
+async fn a_prepaid_period_runs_before_a_later_cancellation_ends_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = "prepaid@example.com";
+    let (account_id, sub_id) =
+        paying_member(&app, email, "starter-monthly", at(2027, 8, 31, 10)).await;
+    let end = subscription_of(&app, sub_id)
+        .await
+        .current_period_end
+        .expect("end");
+    assert_eq!(end, at(2027, 9, 30, 10));
+    app.clock.set(end - TimeDelta::days(7));
+    run(&app).await;
+    let renewal = open_payments(&app, account_id).await.remove(0);
+    apply::confirm(&app.quire, renewal.id, "system:test", None)
+        .await
+        .expect("prepaid");
+    let token = body(app.login(email, PASSWORD).await).await["access"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/auth/subscriptions/{sub_id}/cancel/"),
+            &json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+
+    // What was paid for runs: the October period starts, on the anchor's day…
+    app.clock.set(end);
+    let report = run(&app).await;
+    assert_eq!((report.count("renewed"), report.count("cancelled")), (1, 0));
+    let renewed = subscription_of(&app, sub_id).await;
+    assert_eq!(renewed.current_period_end, Some(at(2027, 10, 31, 10)));
+    assert!(renewed.cancel_at_period_end);
+    assert_eq!(
+        account_of(&app, account_id).await.status,
+        AccountStatus::Active
+    );
+    // …and the cancellation ends it.
+    app.clock.set(at(2027, 10, 31, 10));
+    assert_eq!(run(&app).await.count("cancelled"), 1);
+    assert_eq!(
+        account_of(&app, account_id).await.status,
+        AccountStatus::Cancelled
+    );
 }

@@ -289,7 +289,7 @@ async fn the_seed_walk_from_sign_up_to_cancellation(backend: Backend) {
     assert!(spent_balance < 1_000);
 
     // F4: the renewal is opened a week ahead; the tenant reports the transfer and an
-    // operator confirms it; credits jump back to the plan amount for the new period.
+    // operator confirms it; credits jump back to the plan amount when the new period starts.
     let sub = subscription::Entity::find()
         .filter(subscription::Column::AccountId.eq(account))
         .one(app.db())
@@ -340,6 +340,17 @@ async fn the_seed_walk_from_sign_up_to_cancellation(backend: Backend) {
     assert_eq!(
         renewed["period_start"].as_str().map(str::to_owned),
         Some(end.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    );
+    // Paid early: the credits of this period stay until it ends; then the billing job starts
+    // the paid period and the balance jumps to the plan amount.
+    assert_eq!(walk.balance().await, spent_balance);
+    app.clock.set(end);
+    assert_eq!(
+        job::run_once(&app.quire)
+            .await
+            .expect("runs")
+            .count("renewed"),
+        1
     );
     assert_eq!(walk.balance().await, 1_000, "reset to the plan amount");
     assert_eq!(walk.ledger_sum().await, 1_000);
