@@ -1,6 +1,7 @@
 //! Quire's domain and services: accounts, billing and credits over SQLite or PostgreSQL. No HTTP.
 
 pub mod accounts;
+pub mod admin;
 pub mod ai;
 pub mod audit;
 pub mod billing;
