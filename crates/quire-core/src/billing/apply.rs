@@ -14,7 +14,7 @@ use crate::{
         account,
         enums::{
             AccountStatus, CreditKind, CreditPolicy, PaymentPurpose, PaymentStatus,
-            SubscriptionStatus, SuspensionReason,
+            SubscriptionStatus,
         },
         payment, plan, subscription,
     },
@@ -239,8 +239,7 @@ pub(crate) async fn start_period(
         .one(txn)
         .await?
         .ok_or(Error::NotFound)?;
-    let held_by_operator = account_before.status == AccountStatus::Suspended
-        && account_before.suspension_reason == Some(SuspensionReason::Operator);
+    let held_by_operator = account_before.suspended_by_operator();
     let mut active: account::ActiveModel = account_before.into();
     if !held_by_operator {
         active.status = Set(AccountStatus::Active);

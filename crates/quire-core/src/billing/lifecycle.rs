@@ -428,45 +428,81 @@ async fn cancel(
     end: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let sub = &state.subscription;
+    let ended = end_subscription(
+        txn,
+        &state.subscription,
+        &state.account,
+        end,
+        "The subscription was cancelled at the end of its period.",
+        now,
+    )
+    .await?;
+    record(
+        txn,
+        state,
+        "subscription.canceled",
+        json!({"subscription": state.subscription.status, "account": state.account.status}),
+        json!({
+            "subscription": ended.subscription.status,
+            "ended_at": end,
+            "account": ended.account.status,
+            "payments_voided": ended.payments_voided,
+        }),
+        now,
+    )
+    .await
+}
+
+/// A subscription ended by [`end_subscription`].
+pub(crate) struct Ended {
+    pub subscription: subscription::Model,
+    pub account: account::Model,
+    pub payments_voided: u64,
+}
+
+/// Ends `sub` at `ended_at`, in the caller's transaction (which holds the account's lock):
+/// the subscription `canceled` with no scheduled plan, the account `cancelled` with its
+/// grace period and non-payment suspension cleared (an operator's suspension stands), and
+/// its pending payments void with `note`. No credit moves.
+pub(crate) async fn end_subscription(
+    txn: &DatabaseTransaction,
+    sub: &subscription::Model,
+    account: &account::Model,
+    ended_at: DateTime<Utc>,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<Ended, Error> {
     let mut row: subscription::ActiveModel = sub.clone().into();
     row.status = Set(SubscriptionStatus::Canceled);
-    row.ended_at = Set(Some(end));
+    row.ended_at = Set(Some(ended_at));
+    row.canceled_at = Set(Some(sub.canceled_at.unwrap_or(now)));
     row.scheduled_plan_id = Set(None);
     row.updated_at = Set(now);
-    row.update(txn).await?;
-    if !suspended_by_operator(&state.account) {
-        let mut account: account::ActiveModel = state.account.clone().into();
-        account.status = Set(AccountStatus::Cancelled);
-        account.grace_period_ends_at = Set(None);
-        account.updated_at = Set(now);
-        account.update(txn).await?;
-    }
-    let voided = payment::Entity::update_many()
+    let subscription = row.update(txn).await?;
+    let account = if account.suspended_by_operator() {
+        account.clone()
+    } else {
+        let mut closed: account::ActiveModel = account.clone().into();
+        closed.status = Set(AccountStatus::Cancelled);
+        closed.suspension_reason = Set(None);
+        closed.grace_period_ends_at = Set(None);
+        closed.updated_at = Set(now);
+        closed.update(txn).await?
+    };
+    let payments_voided = payment::Entity::update_many()
         .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Void))
-        .col_expr(
-            payment::Column::Note,
-            Expr::value("The subscription was cancelled at the end of its period."),
-        )
+        .col_expr(payment::Column::Note, Expr::value(note))
         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
         .filter(payment::Column::SubscriptionId.eq(sub.id))
         .filter(payment::Column::Status.eq(PaymentStatus::Pending))
         .exec(txn)
         .await?
         .rows_affected;
-    record(
-        txn,
-        state,
-        "subscription.canceled",
-        json!({"subscription": sub.status, "account": state.account.status}),
-        json!({
-            "subscription": SubscriptionStatus::Canceled,
-            "ended_at": end,
-            "payments_voided": voided,
-        }),
-        now,
-    )
-    .await
+    Ok(Ended {
+        subscription,
+        account,
+        payments_voided,
+    })
 }
 
 /// Moves the subscription and (unless an operator suspended it) the account.
@@ -482,7 +518,7 @@ async fn move_to(
     row.status = Set(subscription_status);
     row.updated_at = Set(now);
     row.update(txn).await?;
-    if !suspended_by_operator(&state.account) {
+    if !state.account.suspended_by_operator() {
         let mut account: account::ActiveModel = state.account.clone().into();
         account.status = Set(account_status);
         account.grace_period_ends_at = Set(grace_period_ends_at);
@@ -490,12 +526,6 @@ async fn move_to(
         account.update(txn).await?;
     }
     Ok(())
-}
-
-/// An operator's suspension outranks billing: the billing job never lifts or replaces it.
-fn suspended_by_operator(account: &account::Model) -> bool {
-    account.status == AccountStatus::Suspended
-        && account.suspension_reason == Some(SuspensionReason::Operator)
 }
 
 /// The subscription's oldest open payment for a period of `plan`, if any.

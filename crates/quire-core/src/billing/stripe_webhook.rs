@@ -2,15 +2,13 @@
 //! applies once, and routes it — a paid invoice to `apply_payment`, a subscription's
 //! cancellation flag and its deletion to the Quire subscription it mirrors.
 
-use super::{apply, payments::format_amount, stripe_signature};
+use super::{apply, lifecycle::end_subscription, payments::format_amount, stripe_signature};
 use crate::{
     Error, Quire, audit,
     db::Db,
     entities::{
         account,
-        enums::{
-            AccountStatus, PaymentStatus, SubscriptionStatus, SuspensionReason, WebhookEventStatus,
-        },
+        enums::{PaymentStatus, SubscriptionStatus, WebhookEventStatus},
         payment, subscription, webhook_event,
     },
     notifications::{NotificationKind, deliver},
@@ -423,54 +421,32 @@ async fn subscription_deleted(quire: &Quire, object: &Map<String, Value>) -> Res
         .await?
         .ok_or(Error::NotFound)?;
 
-    let mut row: subscription::ActiveModel = current.clone().into();
-    row.status = Set(SubscriptionStatus::Canceled);
-    row.ended_at = Set(Some(now));
-    row.canceled_at = Set(Some(current.canceled_at.unwrap_or(now)));
-    row.scheduled_plan_id = Set(None);
-    row.updated_at = Set(now);
-    let ended = row.update(&txn).await?;
-    let voided = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Void))
-        .col_expr(
-            payment::Column::Note,
-            Expr::value("The subscription was cancelled in Stripe."),
-        )
-        .col_expr(payment::Column::UpdatedAt, Expr::value(now))
-        .filter(payment::Column::SubscriptionId.eq(current.id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    let suspended_by_operator = account_before.status == AccountStatus::Suspended
-        && account_before.suspension_reason == Some(SuspensionReason::Operator);
-    let account_after = if suspended_by_operator {
-        account_before.clone()
-    } else {
-        let mut closed: account::ActiveModel = account_before.clone().into();
-        closed.status = Set(AccountStatus::Cancelled);
-        closed.suspension_reason = Set(None);
-        closed.grace_period_ends_at = Set(None);
-        closed.updated_at = Set(now);
-        closed.update(&txn).await?
-    };
+    let ended = end_subscription(
+        &txn,
+        &current,
+        &account_before,
+        now,
+        "The subscription was cancelled in Stripe.",
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         audit::Entry {
             actor: ACTOR,
             action: "subscription.deleted_by_stripe",
             object_type: "subscription",
-            object_id: Some(ended.id),
-            account_id: Some(ended.account_id),
+            object_id: Some(current.id),
+            account_id: Some(current.account_id),
             before: Some(json!({
                 "subscription": current.status,
                 "account": account_before.status,
             })),
             after: Some(json!({
-                "subscription": ended.status,
-                "ended_at": ended.ended_at,
-                "account": account_after.status,
-                "payments_voided": voided,
+                "subscription": ended.subscription.status,
+                "ended_at": ended.subscription.ended_at,
+                "account": ended.account.status,
+                "payments_voided": ended.payments_voided,
                 "external_id": stripe_id,
             })),
         },
@@ -480,8 +456,8 @@ async fn subscription_deleted(quire: &Quire, object: &Map<String, Value>) -> Res
     txn.commit().await?;
     deliver::to_account(
         quire,
-        ended.account_id,
-        ended.plan_id,
+        current.account_id,
+        current.plan_id,
         NotificationKind::Cancelled { ended_at: now },
     )
     .await;

@@ -53,4 +53,12 @@ impl Related<super::user::Entity> for Entity {
     }
 }
 
+impl Model {
+    /// Whether an operator suspended the account: billing never lifts or replaces that.
+    pub fn suspended_by_operator(&self) -> bool {
+        self.status == AccountStatus::Suspended
+            && self.suspension_reason == Some(SuspensionReason::Operator)
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}
