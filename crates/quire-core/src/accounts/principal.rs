@@ -54,7 +54,16 @@ impl Principal {
 /// query, then applies the same gates as login. A suspension, a deactivated plan or a
 /// logout takes effect on the very next request.
 pub async fn authenticate(quire: &Quire, access_token: &str) -> Result<Principal, Error> {
-    let claims = quire.keys.verify(access_token, TokenType::Access)?;
+    authenticate_as(quire, access_token, TokenType::Access).await
+}
+
+/// [`authenticate`] for a browser's page-session token (the web pages' cookie).
+pub async fn authenticate_page(quire: &Quire, page_token: &str) -> Result<Principal, Error> {
+    authenticate_as(quire, page_token, TokenType::Page).await
+}
+
+async fn authenticate_as(quire: &Quire, token: &str, typ: TokenType) -> Result<Principal, Error> {
+    let claims = quire.keys.verify(token, typ)?;
 
     let live_session = Query::select()
         .expr(Expr::val(1))

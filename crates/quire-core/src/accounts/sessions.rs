@@ -20,6 +20,8 @@ use std::net::IpAddr;
 /// A signed-in session: the token pair and who it belongs to.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The session's id (its refresh-token family), carried by every token of it.
+    pub id: String,
     pub access: SignedToken,
     pub refresh: SignedToken,
     pub user: user::Model,
@@ -83,7 +85,7 @@ pub(crate) async fn start(
     let (access, refresh) = issue_pair(quire, user.id, account_id, &session_id)?;
     let now = Utc::now();
     family::ActiveModel {
-        id: Set(session_id),
+        id: Set(session_id.clone()),
         user_id: Set(user.id),
         account_id: Set(account_id),
         current_token_hash: Set(tokens::fingerprint(&refresh.jti)),
@@ -96,6 +98,7 @@ pub(crate) async fn start(
     .insert(&quire.db)
     .await?;
     Ok(Session {
+        id: session_id,
         access,
         refresh,
         user: user.clone(),
@@ -165,6 +168,7 @@ pub async fn refresh(quire: &Quire, refresh_token: &str) -> Result<Session, Erro
 
     gates::enforce(quire, &user, account.as_ref(), plan.as_ref()).await?;
     Ok(Session {
+        id: session.id,
         access,
         refresh: next,
         user,
@@ -172,10 +176,32 @@ pub async fn refresh(quire: &Quire, refresh_token: &str) -> Result<Session, Erro
     })
 }
 
+/// The page-session token of `session`, for a browser's cookie: it dies with the session.
+pub fn page_token(quire: &Quire, session: &Session) -> Result<SignedToken, Error> {
+    quire
+        .keys
+        .issue(
+            TokenType::Page,
+            session.user.id,
+            session.account.as_ref().map(|a| a.id),
+            &session.id,
+        )
+        .map_err(|e| Error::Internal(format!("signing a token: {e}")))
+}
+
 /// Ends the session of `access_token`, or every session of its user when `everywhere`.
 /// Works whatever the account's standing, so a blocked user can still sign out.
 pub async fn logout(quire: &Quire, access_token: &str, everywhere: bool) -> Result<(), Error> {
-    let claims = quire.keys.verify(access_token, TokenType::Access)?;
+    end(quire, access_token, TokenType::Access, everywhere).await
+}
+
+/// [`logout`] for a browser's page-session token.
+pub async fn logout_page(quire: &Quire, page_token: &str, everywhere: bool) -> Result<(), Error> {
+    end(quire, page_token, TokenType::Page, everywhere).await
+}
+
+async fn end(quire: &Quire, token: &str, typ: TokenType, everywhere: bool) -> Result<(), Error> {
+    let claims = quire.keys.verify(token, typ)?;
     let mut update = family::Entity::update_many()
         .col_expr(family::Column::RevokedAt, Expr::value(Utc::now()))
         .col_expr(family::Column::RevokedReason, Expr::value("logout"))

@@ -1,7 +1,9 @@
-//! Signed tokens: HS256 JWTs (access and refresh), the signing key, and its one-time generation.
+//! Signed tokens: HS256 JWTs (access, refresh and page sessions), CSRF tokens, the signing key,
+//! and its one-time generation.
 
 use crate::{config::Settings, db::Db, entities::instance_secret};
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use sea_orm::{EntityTrait, Set, sea_query::OnConflict};
@@ -20,6 +22,9 @@ const LEEWAY_SECONDS: u64 = 5;
 pub enum TokenType {
     Access,
     Refresh,
+    /// A browser's page session, kept in an HttpOnly cookie; lives as long as a refresh token
+    /// and, like every token, dies with its session on logout.
+    Page,
 }
 
 /// What every Quire token carries.
@@ -49,6 +54,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Keys the CSRF tokens of page sessions; derived from the signing secret.
+    csrf_key: [u8; 32],
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
 }
@@ -103,6 +110,11 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            csrf_key: Sha256::new()
+                .chain_update(b"quire csrf key\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
             access_ttl,
             refresh_ttl,
         })
@@ -119,7 +131,7 @@ impl TokenKeys {
         let expires_at = now
             + match typ {
                 TokenType::Access => self.access_ttl,
-                TokenType::Refresh => self.refresh_ttl,
+                TokenType::Refresh | TokenType::Page => self.refresh_ttl,
             };
         let claims = Claims {
             user_id,
@@ -136,6 +148,24 @@ impl TokenKeys {
             expires_at,
             jti: claims.jti,
         })
+    }
+
+    /// The CSRF token of page session `session_id`: an HMAC of the session id, so it needs no
+    /// storage, differs per session and dies with it.
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        hex::encode(self.csrf_mac(session_id).finalize().into_bytes())
+    }
+
+    /// Whether `token` is the CSRF token of `session_id` (compared in constant time).
+    pub fn verify_csrf(&self, session_id: &str, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|bytes| self.csrf_mac(session_id).verify_slice(&bytes).is_ok())
+    }
+
+    fn csrf_mac(&self, session_id: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.csrf_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(session_id.as_bytes());
+        mac
     }
 
     /// Verifies signature, algorithm, expiry and type.

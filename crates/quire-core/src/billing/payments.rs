@@ -20,6 +20,7 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// What a payer needs to make a bank transfer for one payment.
@@ -118,6 +119,14 @@ pub struct TransferNotice {
     pub transfer_date: DateTime<Utc>,
 }
 
+/// A payment as operators list it: with the account's name and its owner's email.
+#[derive(Debug, Clone)]
+pub struct PayingAccount {
+    pub payment: payment::Model,
+    pub account_name: String,
+    pub owner_email: Option<String>,
+}
+
 /// Payments listed for an operator; `status` filters.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -151,7 +160,7 @@ pub async fn list_all(
     filter: PaymentFilter,
     ordering: Option<&str>,
     page: PageRequest,
-) -> Result<Page<payment::Model>, Error> {
+) -> Result<Page<PayingAccount>, Error> {
     let ordering =
         listing::parse_ordering_or(ordering, SORT_KEYS, (payment::Column::Id, Order::Desc))?;
     let mut select = payment::Entity::find();
@@ -161,7 +170,33 @@ pub async fn list_all(
     if let Some(account_id) = filter.account_id {
         select = select.filter(payment::Column::AccountId.eq(account_id));
     }
-    listing::fetch_page(db, select, &ordering, page).await
+    let page = listing::fetch_page(db, select, &ordering, page).await?;
+    let account_ids: Vec<i64> = page.items.iter().map(|p| p.account_id).collect();
+    let accounts: HashMap<i64, account::Model> = account::Entity::find()
+        .filter(account::Column::Id.is_in(account_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let owner_ids: Vec<i64> = accounts.values().filter_map(|a| a.owner_id).collect();
+    let owners: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(owner_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    Ok(page.map(|payment| {
+        let account = accounts.get(&payment.account_id);
+        PayingAccount {
+            account_name: account.map(|a| a.name.clone()).unwrap_or_default(),
+            owner_email: account
+                .and_then(|a| a.owner_id)
+                .and_then(|id| owners.get(&id).cloned()),
+            payment,
+        }
+    }))
 }
 
 /// Records the payer's report of a transfer on one of their pending payments; the operator

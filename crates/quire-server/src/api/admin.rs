@@ -2,7 +2,7 @@
 //! no account). Tenants get 403, anonymous callers 401. For now: payments — list, confirm a
 //! bank transfer (`apply_payment`), reject.
 
-use super::views::PaymentView;
+use super::views::{AdminPaymentView, PaymentView};
 use crate::{
     error::{ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/payments/", tag = "admin", security(("bearer" = [])),
     params(ListParams, PaymentFilter),
     responses(
-        (status = 200, description = "A page of payments", body = Paginated<PaymentView>),
+        (status = 200, description = "A page of payments, each with its account's name and owner", body = Paginated<AdminPaymentView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an operator", body = ErrorBody),
@@ -45,7 +45,7 @@ pub async fn list_payments(
     ApiQuery(params): ApiQuery<ListParams>,
     ApiQuery(filter): ApiQuery<PaymentFilter>,
     OriginalUri(uri): OriginalUri,
-) -> ApiResult<Json<Paginated<PaymentView>>> {
+) -> ApiResult<Json<Paginated<AdminPaymentView>>> {
     let page = payments::list_all(
         &state.quire.db,
         filter,
@@ -53,7 +53,9 @@ pub async fn list_payments(
         params.page_request()?,
     )
     .await?;
-    Ok(Json(Paginated::new(page, &uri, |p| PaymentView::from(&p))))
+    Ok(Json(Paginated::new(page, &uri, |p| {
+        AdminPaymentView::from(&p)
+    })))
 }
 
 /// Confirm that a bank transfer arrived: the payment is applied (`apply_payment`) — paid,

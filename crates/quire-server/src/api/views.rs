@@ -1,7 +1,7 @@
 //! The JSON shapes of Quire's objects as the API shows them.
 
 use chrono::{DateTime, Utc};
-use quire_core::billing::payments::PaymentInstructions;
+use quire_core::billing::payments::{PayingAccount, PaymentInstructions};
 use quire_core::entities::{
     account, ai_usage_log, credit_transaction,
     enums::{
@@ -201,6 +201,25 @@ pub struct PendingPaymentView {
     #[serde(flatten)]
     pub payment: PaymentView,
     pub instructions: PaymentInstructions,
+}
+
+/// A payment as operators see it: with the account it belongs to and the owner's email.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminPaymentView {
+    #[serde(flatten)]
+    pub payment: PaymentView,
+    pub account_name: String,
+    pub owner_email: Option<String>,
+}
+
+impl From<&PayingAccount> for AdminPaymentView {
+    fn from(row: &PayingAccount) -> Self {
+        Self {
+            payment: PaymentView::from(&row.payment),
+            account_name: row.account_name.clone(),
+            owner_email: row.owner_email.clone(),
+        }
+    }
 }
 
 impl From<&payment::Model> for PaymentView {

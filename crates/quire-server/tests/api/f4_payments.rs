@@ -81,6 +81,12 @@ async fn an_operator_confirms_a_transfer_and_the_account_opens(backend: Backend)
     .await;
     assert_eq!(pending["count"], 1);
     let id = pending["results"][0]["id"].as_i64().expect("payment");
+    // Each row names its account and the owner's email (SPEC §8).
+    assert_eq!(
+        pending["results"][0]["account_name"],
+        "payer@example.com account"
+    );
+    assert_eq!(pending["results"][0]["owner_email"], "payer@example.com");
 
     let confirmed = app
         .post(
