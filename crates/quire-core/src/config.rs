@@ -20,6 +20,9 @@ pub struct Settings {
     pub database_url: String,
     /// Address `quire serve` listens on.
     pub bind: String,
+    /// Where people reach Quire, e.g. `https://quire.example.com` behind a TLS proxy. With
+    /// `https://`, page cookies are `Secure` and `__Host-` prefixed.
+    pub public_url: Option<String>,
     /// HS256 signing key. Unset: one is generated once and kept in the database.
     pub jwt_secret: Option<SecretString>,
     pub access_token_ttl_seconds: u64,
@@ -54,6 +57,7 @@ impl Default for Settings {
         Self {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
+            public_url: None,
             jwt_secret: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_seconds: 14 * 24 * 60 * 60,
@@ -372,6 +376,13 @@ impl Settings {
 
     pub fn is_postgres(&self) -> bool {
         !self.database_url.starts_with("sqlite:")
+    }
+
+    /// Whether pages are served over TLS (`public_url` is `https://…`).
+    pub fn serves_tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod state;
+pub mod web;
 
 use axum::{
     Router,
@@ -49,6 +50,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
     Ok(routes
         .route("/", get(|| async { Redirect::to("/api/docs/") }))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", spec))
+        .merge(web::router())
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

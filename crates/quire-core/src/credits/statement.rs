@@ -33,13 +33,13 @@ pub struct Summary {
 }
 
 /// `CAST(SUM(column) AS BIGINT)`: PostgreSQL sums BIGINT into NUMERIC otherwise.
-fn sum_as_bigint(column: impl sea_orm::ColumnTrait) -> Expr {
+pub(crate) fn sum_as_bigint(column: impl sea_orm::ColumnTrait) -> Expr {
     Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
 #[derive(FromQueryResult)]
-struct Total {
-    total: Option<i64>,
+pub(crate) struct Total {
+    pub(crate) total: Option<i64>,
 }
 
 /// The balance, the reserved credits and this period's usage. The period is the current

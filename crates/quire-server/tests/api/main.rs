@@ -1,7 +1,9 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
 mod ai_setup;
+mod browser;
 mod common;
+mod console_browser;
 mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;

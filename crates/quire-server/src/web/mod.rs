@@ -1,0 +1,17 @@
+//! Server-rendered pages: askama templates over the same services as the API, one stylesheet
+//! and one small script. For now the operators' console under `/admin/`.
+
+pub mod admin;
+mod assets;
+mod page;
+mod session;
+
+use crate::state::AppState;
+use axum::{Router, routing::get};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/quire.css", get(assets::stylesheet))
+        .route("/static/quire.js", get(assets::script))
+        .merge(admin::router())
+}

@@ -1,0 +1,53 @@
+//! Rendering a page: the template to HTML with the pages' security headers, and the short
+//! message pages (not found, not allowed, expired form) every area shares.
+
+use askama::Template;
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+
+/// Pages load scripts, styles and images only from Quire itself, post forms only to it, and
+/// are never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `template` rendered with `status`; a template that fails to render is a 500 message page.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><title>Error</title><p>Something went wrong.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A short page that says what happened and where to go next.
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+pub struct Message {
+    pub heading: &'static str,
+    pub text: String,
+    pub link: &'static str,
+    pub link_text: &'static str,
+}
+
+impl Message {
+    pub fn respond(self, status: StatusCode) -> Response {
+        render(status, &self)
+    }
+}
