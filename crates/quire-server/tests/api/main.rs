@@ -4,6 +4,7 @@ mod ai_setup;
 mod browser;
 mod common;
 mod console_browser;
+mod console_pages;
 mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
