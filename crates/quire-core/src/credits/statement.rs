@@ -33,7 +33,7 @@ pub struct Summary {
 }
 
 /// `CAST(SUM(column) AS BIGINT)`: PostgreSQL sums BIGINT into NUMERIC otherwise.
-fn sum_as_bigint(column: impl sea_orm::ColumnTrait) -> Expr {
+pub(crate) fn sum_as_bigint(column: impl sea_orm::ColumnTrait) -> Expr {
     Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
