@@ -14,7 +14,9 @@ use crate::{
     entities::{account, plan, refresh_token_family as family, user},
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
 use std::net::IpAddr;
 
 /// A signed-in session: the token pair and who it belongs to.
@@ -212,6 +214,22 @@ async fn end(quire: &Quire, token: &str, typ: TokenType, everywhere: bool) -> Re
     }
     update.exec(&quire.db).await?;
     Ok(())
+}
+
+/// Revokes every open session of user `user_id` (an operator deactivated them); how many.
+pub(crate) async fn revoke_all(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    reason: &str,
+) -> Result<u64, Error> {
+    Ok(family::Entity::update_many()
+        .col_expr(family::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(family::Column::RevokedReason, Expr::value(reason))
+        .filter(family::Column::UserId.eq(user_id))
+        .filter(family::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 async fn revoke(quire: &Quire, session_id: &str, reason: &str) -> Result<(), Error> {

@@ -1,4 +1,9 @@
 //! What operators do to the platform (the staff API and console): plans, accounts, users,
 //! subscriptions, usage, reference data, AI settings and the audit log. Every change is
 //! audited in the same transaction, with the operator as the actor.
+
+pub mod accounts;
+pub mod credits;
 pub mod dashboard;
+pub mod subscriptions;
+pub mod users;

@@ -67,20 +67,39 @@ pub async fn run_once(quire: &Quire) -> Result<Report, Error> {
     let now = quire.clock.now();
     let mut report = Report::default();
     for id in candidates(quire, now).await? {
-        report.examined += 1;
-        for _ in 0..MAX_STEPS_PER_SUBSCRIPTION {
-            match advance(quire, id, now).await {
-                Ok(Some(name)) => *report.transitions.entry(name).or_default() += 1,
-                Ok(None) => break,
-                Err(error) => {
-                    tracing::error!(subscription_id = id, %error, "billing step failed");
-                    report.failures += 1;
-                    break;
-                }
+        advance_all(quire, id, now, &mut report).await;
+    }
+    Ok(report)
+}
+
+/// Subscription `id` alone, as a pass at the Quire clock's `now` would take it, whether or
+/// not a pass would pick it: every due transition, then its emails (an operator's "run
+/// billing now" after editing its dates). `NotFound` when there is no such subscription.
+pub async fn run_for_subscription(quire: &Quire, id: i64) -> Result<Report, Error> {
+    subscription::Entity::find_by_id(id)
+        .one(&quire.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut report = Report::default();
+    advance_all(quire, id, quire.clock.now(), &mut report).await;
+    Ok(report)
+}
+
+/// Steps subscription `id` until nothing is due, counting into `report`; a failed step is
+/// logged and counted, and left for the next pass.
+async fn advance_all(quire: &Quire, id: i64, now: DateTime<Utc>, report: &mut Report) {
+    report.examined += 1;
+    for _ in 0..MAX_STEPS_PER_SUBSCRIPTION {
+        match advance(quire, id, now).await {
+            Ok(Some(name)) => *report.transitions.entry(name).or_default() += 1,
+            Ok(None) => break,
+            Err(error) => {
+                tracing::error!(subscription_id = id, %error, "billing step failed");
+                report.failures += 1;
+                break;
             }
         }
     }
-    Ok(report)
 }
 
 /// One step of subscription `id`, its emails sent; the transition's name, if one was made.

@@ -26,6 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_payments))
         .routes(routes!(confirm_payment))
         .routes(routes!(reject_payment))
+        .merge(super::admin_accounts::router())
+        .merge(super::admin_users::router())
+        .merge(super::admin_subscriptions::router())
 }
 
 /// Every account's payments, newest first; `?status=pending` for the ones to confirm. Sort

@@ -3,6 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_accounts;
+pub mod admin_subscriptions;
+pub mod admin_users;
 pub mod auth;
 pub mod billing;
 pub mod jobs;

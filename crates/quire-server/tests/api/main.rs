@@ -1,5 +1,7 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod admin_accounts;
+mod admin_subscriptions;
 mod ai_setup;
 mod browser;
 mod common;

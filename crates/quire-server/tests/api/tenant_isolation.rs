@@ -21,7 +21,7 @@ struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task, keyword, content, payment. A `{version}` in the path is version 1.
+    /// cluster, idea, task, keyword, content, payment, user. A `{version}` in the path is version 1.
     object: String,
     /// JSON, with placeholders (`{site}`, `{keyword}`, `{smaller_plan}`… see `Objects::fill`)
     /// replaced by the owner's objects; after
@@ -110,6 +110,8 @@ struct Objects {
     payment: i64,
     /// A plan smaller than the owner's Agency, to change to.
     smaller_plan: i64,
+    /// A member of the owner's account other than the owner (operators deactivate it).
+    member: i64,
 }
 
 /// Creates a row with a POST of `payload` to `path`; its id.
@@ -207,6 +209,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     let (content, section) = owner_content(app, task).await;
     let payment = owner_payment(app, account, subscription).await;
     let smaller_plan = app.plan_id("starter-monthly").await;
+    let member = owner_member(app, account).await;
     Objects {
         site,
         sector,
@@ -222,7 +225,40 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         section,
         payment,
         smaller_plan,
+        member,
     }
+}
+
+/// The owner's account's one editor, made on first use.
+async fn owner_member(app: &TestApp, account_id: i64) -> i64 {
+    use quire_core::entities::{enums::UserRole, user};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let email = "member@example.com";
+    if let Some(found) = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(app.db())
+        .await
+        .expect("query")
+    {
+        return found.id;
+    }
+    let now = chrono::Utc::now();
+    user::ActiveModel {
+        email: Set(email.to_owned()),
+        password_hash: Set(String::new()),
+        name: Set("Member".to_owned()),
+        account_id: Set(Some(account_id)),
+        role: Set(UserRole::Editor),
+        is_staff: Set(false),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .expect("a member")
+    .id
 }
 
 /// Generates an article for `task` the way the writer's jobs save one, then a second version.
@@ -307,6 +343,7 @@ impl Objects {
             "content" => Some(self.content),
             "payment" => Some(self.payment),
             "keyword" => Some(self.keyword),
+            "user" => Some(self.member),
             _ => None,
         }
     }
