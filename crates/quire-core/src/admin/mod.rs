@@ -1,3 +1,8 @@
 //! What operators do to the platform (the staff API and console): plans, accounts, users,
 //! subscriptions, usage, reference data, AI settings and the audit log. Every change is
 //! audited in the same transaction, with the operator as the actor.
+
+pub mod ai_settings;
+pub mod audit_log;
+pub mod prompts;
+pub mod usage;

@@ -26,6 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_payments))
         .routes(routes!(confirm_payment))
         .routes(routes!(reject_payment))
+        .merge(super::admin_usage::router())
+        .merge(super::admin_ai::router())
+        .merge(super::admin_audit::router())
 }
 
 /// Every account's payments, newest first; `?status=pending` for the ones to confirm. Sort

@@ -3,6 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_ai;
+pub mod admin_audit;
+pub mod admin_usage;
 pub mod auth;
 pub mod billing;
 pub mod jobs;

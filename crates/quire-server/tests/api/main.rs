@@ -1,5 +1,8 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod admin_ai;
+mod admin_audit;
+mod admin_usage;
 mod ai_setup;
 mod common;
 mod credits_and_jobs;
