@@ -157,6 +157,10 @@ impl BankTransferSettings {
 pub struct PricingSettings {
     pub models: Vec<ModelRateSettings>,
     pub operations: Vec<OperationPriceSettings>,
+    /// What one credit is worth in millionths of a US dollar, for the operators' usage report
+    /// (revenue and margin). Default: the Starter plan's price per credit, $29.00 for 1,000
+    /// credits = 29,000.
+    pub credit_value_micro_usd: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,6 +209,7 @@ impl Default for PricingSettings {
                 operation("generate_article", 1, None),
                 operation("regenerate_section", 1, None),
             ],
+            credit_value_micro_usd: 29_000,
         }
     }
 }
@@ -366,6 +371,11 @@ impl Settings {
                 ));
             }
         }
+        if self.pricing.credit_value_micro_usd < 0 {
+            return Err(ConfigError(
+                "pricing.credit_value_micro_usd must not be negative".into(),
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
                 "database_max_connections must be above zero".into(),
@@ -480,6 +490,15 @@ mod tests {
             .merge(Serialized::default("smtp.from", "billing@example.com"))
             .merge(Serialized::default("smtp.username", "quire"));
         assert!(Settings::from_figment(user_without_password).is_err());
+    }
+
+    #[test]
+    fn a_credit_is_worth_the_starter_price_per_credit_unless_set() {
+        let settings = Settings::from_figment(Figment::new()).expect("defaults are valid");
+        assert_eq!(settings.pricing.credit_value_micro_usd, 29_000);
+        let figment =
+            Figment::new().merge(Serialized::default("pricing.credit_value_micro_usd", -1));
+        assert!(Settings::from_figment(figment).is_err());
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! audited in the same transaction, with the operator as the actor.
 
 pub mod accounts;
+pub mod ai_settings;
+pub mod audit_log;
 pub mod credits;
 pub mod dashboard;
+pub mod prompts;
 pub mod subscriptions;
+pub mod usage;
 pub mod users;

@@ -1,6 +1,6 @@
 //! `/api/v1/admin/`: the operators' API (operators log in like everyone; their tokens carry
-//! no account). Tenants get 403, anonymous callers 401. For now: payments — list, confirm a
-//! bank transfer (`apply_payment`), reject.
+//! no account). Tenants get 403, anonymous callers 401. Payments (list, confirm a bank
+//! transfer through `apply_payment`, reject) live here; the router gathers the other areas.
 
 use super::views::{AdminPaymentView, PaymentView};
 use crate::{
@@ -29,6 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(super::admin_accounts::router())
         .merge(super::admin_users::router())
         .merge(super::admin_subscriptions::router())
+        .merge(super::admin_usage::router())
+        .merge(super::admin_ai::router())
+        .merge(super::admin_audit::router())
 }
 
 /// Every account's payments, newest first; `?status=pending` for the ones to confirm. Sort

@@ -4,7 +4,10 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_accounts;
+pub mod admin_ai;
+pub mod admin_audit;
 pub mod admin_subscriptions;
+pub mod admin_usage;
 pub mod admin_users;
 pub mod auth;
 pub mod billing;

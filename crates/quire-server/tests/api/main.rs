@@ -1,7 +1,10 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
 mod admin_accounts;
+mod admin_ai;
+mod admin_audit;
 mod admin_subscriptions;
+mod admin_usage;
 mod ai_setup;
 mod browser;
 mod common;

@@ -16,12 +16,19 @@ quire_testkit::on_both_backends!(
 
 const MATRIX: &str = include_str!("tenant_isolation.csv");
 
+/// Fills `{model}` in the operators' model-rate paths: the rate the matrix's own POST row
+/// creates (so its PATCH and DELETE rows find it).
+const MATRIX_MODEL: &str = "isolation-model";
+/// Fills `{operation}` in the operators' operation-price and prompt paths.
+const MATRIX_OPERATION: &str = "generate_ideas";
+
 #[derive(Debug, Deserialize)]
 struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task, keyword, content, payment, user. A `{version}` in the path is version 1.
+    /// cluster, idea, task, keyword, content, payment, user. A `{version}` in the path is version 1;
+    /// `{model}` and `{operation}` are [`MATRIX_MODEL`] and [`MATRIX_OPERATION`].
     object: String,
     /// JSON, with placeholders (`{site}`, `{keyword}`, `{smaller_plan}`… see `Objects::fill`)
     /// replaced by the owner's objects; after
@@ -389,7 +396,9 @@ async fn no_tenant_reaches_another_tenants_rows(backend: Backend) {
             Some(id) => row.path.replace("{id}", &id.to_string()),
             None => row.path.clone(),
         }
-        .replace("{version}", "1");
+        .replace("{version}", "1")
+        .replace("{model}", MATRIX_MODEL)
+        .replace("{operation}", MATRIX_OPERATION);
         let request_body = RowBody::of(&row, &objects);
         let method = Method::from_bytes(row.method.as_bytes()).expect("method");
         let before = owner_view(&app, &row, &path, &callers.owner).await;
