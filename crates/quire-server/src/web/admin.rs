@@ -2,7 +2,7 @@
 //! (confirm a bank transfer, reject it with a reason) — the same services as `/api/v1/admin/`.
 
 use super::{
-    page::{Message, render},
+    page::{PAGE_SIZE, enum_text, failure, render},
     session::{
         Chrome, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
         session_cookie, session_cookie_name,
@@ -31,9 +31,6 @@ use quire_core::{
 };
 use serde::Deserialize;
 
-/// Rows per page of the console's tables.
-const PAGE_SIZE: u64 = 50;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
@@ -43,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/payments", get(payments_page))
         .route("/admin/payments/{id}/confirm", post(confirm_payment))
         .route("/admin/payments/{id}/reject", post(reject_payment))
+        .merge(super::admin_accounts::router())
 }
 
 #[derive(Template)]
@@ -410,25 +408,4 @@ fn after_action(outcome: Result<String, Error>, done: &str) -> Response {
     ])
     .unwrap_or_default();
     Redirect::to(&format!("/admin/payments?{query}")).into_response()
-}
-
-/// An unexpected error: logged, and a page that says so.
-fn failure(error: &Error) -> Response {
-    tracing::error!(%error, "console page failed");
-    Message {
-        heading: "Something went wrong",
-        text: "Nothing was changed. Try again; if it keeps happening, check the server log."
-            .to_owned(),
-        link: "/admin/",
-        link_text: "Back to the console",
-    }
-    .respond(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-/// An enum stored as snake_case text, as people read it in a table.
-fn enum_text(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

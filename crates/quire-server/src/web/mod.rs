@@ -2,6 +2,7 @@
 //! and one small script. For now the operators' console under `/admin/`.
 
 pub mod admin;
+mod admin_accounts;
 mod assets;
 mod page;
 mod session;

@@ -6,6 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+use quire_core::Error;
 
 /// Pages load scripts, styles and images only from Quire itself, post forms only to it, and
 /// are never framed.
@@ -36,6 +37,9 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
     }
 }
 
+/// Rows per page of the console's tables.
+pub const PAGE_SIZE: u64 = 50;
+
 /// A short page that says what happened and where to go next.
 #[derive(Template)]
 #[template(path = "admin/message.html")]
@@ -50,4 +54,25 @@ impl Message {
     pub fn respond(self, status: StatusCode) -> Response {
         render(status, &self)
     }
+}
+
+/// An unexpected error: logged, and a page that says so.
+pub fn failure(error: &Error) -> Response {
+    tracing::error!(%error, "console page failed");
+    Message {
+        heading: "Something went wrong",
+        text: "Nothing was changed. Try again; if it keeps happening, check the server log."
+            .to_owned(),
+        link: "/admin/",
+        link_text: "Back to the console",
+    }
+    .respond(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An enum stored as snake_case text, as people read it in a table.
+pub fn enum_text(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! The operators' console in a real browser: an operator signs in, sees the new account's
-//! transfer waiting, confirms it, and the tenant can sign in.
+//! transfer waiting, confirms it, and the tenant can sign in; an operator suspends an account
+//! (its member is refused at once), adjusts its credits and reactivates it.
 
 use crate::{
     browser::Browser,
@@ -59,4 +60,84 @@ async fn an_operator_confirms_a_bank_transfer_in_the_console() {
     let login = app.login("payer@example.com", PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
     assert_eq!(body(login).await["account"]["status"], "active");
+}
+
+/// Signs `browser` in to the console as the operator.
+async fn sign_in(b: &Browser, base: &str) {
+    b.open(&format!("{base}/admin/login")).await;
+    b.fill("#email", "ops@quire.example").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.find("#pending-payments").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_suspends_and_reactivates_an_account_in_the_console() {
+    let Some(browser) = Browser::start("suspend").await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app
+        .active_member("member@example.com", "starter-monthly")
+        .await;
+    operators::create(&app.quire, "ops@quire.example", PASSWORD, "Ops")
+        .await
+        .expect("operator");
+    let base = app.base.clone();
+    let me = || app.get("/api/v1/auth/me/", Some(&token));
+    assert_eq!(me().await.status(), StatusCode::OK);
+    browser
+        .run(async |b| {
+            b.step("find_account");
+            sign_in(b, &base).await;
+            b.click("a[href='/admin/accounts']").await;
+            b.fill("#search", "member@").await;
+            b.click("form.filters button").await;
+            b.click("tbody a").await;
+            assert_eq!(b.text("#account-status").await, "active");
+
+            b.step("suspend");
+            b.fill("#reason", "Chargeback under review").await;
+            b.click("button[name=suspend]").await;
+            b.accept_dialog().await;
+            assert!(b.text("[role=status]").await.contains("suspended"));
+            assert_eq!(b.text("#account-status").await, "suspended");
+        })
+        .await;
+    // The member is refused on their very next request.
+    let refused = me().await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body(refused).await["detail"], "Account suspended");
+
+    let Some(browser) = Browser::start("reactivate").await else {
+        return;
+    };
+    browser
+        .run(async |b| {
+            b.step("adjust");
+            sign_in(b, &base).await;
+            b.open(&format!("{base}/admin/accounts?search=member%40"))
+                .await;
+            b.click("tbody a").await;
+            let before: i64 = b.text("#credits").await.parse().expect("credits");
+            b.fill("#amount", "-5000000").await;
+            b.fill("#note", "Too much").await;
+            b.click("button[name=adjust]").await;
+            let error = b.text("[role=alert]").await;
+            assert!(error.contains(&before.to_string()), "{error}");
+            b.fill("#amount", "250").await;
+            b.fill("#note", "Goodwill for the downtime").await;
+            b.click("button[name=adjust]").await;
+            assert!(b.text("[role=status]").await.contains("adjusted"));
+            assert_eq!(b.text("#credits").await, (before + 250).to_string());
+            assert!(b.text("tbody").await.contains("Goodwill for the downtime"));
+
+            b.step("reactivate");
+            b.click("button[name=reactivate]").await;
+            b.accept_dialog().await;
+            b.find("button[name=suspend]").await;
+            assert_eq!(b.text("#account-status").await, "active");
+        })
+        .await;
+    assert_eq!(me().await.status(), StatusCode::OK);
 }
