@@ -29,7 +29,7 @@ use utoipa::{
         (name = "jobs", description = "AI operations in progress and their results"),
         (name = "billing", description = "Credits, the ledger, AI usage and payments"),
         (name = "webhooks", description = "Payment providers' signed event callbacks (public)"),
-        (name = "admin", description = "Operators only: payments to confirm or reject"),
+        (name = "admin", description = "Operators only: plans, reference data, payments to confirm or reject"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -1,6 +1,6 @@
 //! `/api/v1/admin/`: the operators' API (operators log in like everyone; their tokens carry
-//! no account). Tenants get 403, anonymous callers 401. For now: payments — list, confirm a
-//! bank transfer (`apply_payment`), reject.
+//! no account). Tenants get 403, anonymous callers 401. Here: payments — list, confirm a bank
+//! transfer (`apply_payment`), reject; the other areas' routers (`admin_*`) are merged in.
 
 use super::views::PaymentView;
 use crate::{
@@ -26,6 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_payments))
         .routes(routes!(confirm_payment))
         .routes(routes!(reject_payment))
+        .merge(super::admin_plans::router())
+        .merge(super::admin_reference::router())
+        .merge(super::admin_seed_keywords::router())
 }
 
 /// Every account's payments, newest first; `?status=pending` for the ones to confirm. Sort

@@ -3,6 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_plans;
+pub mod admin_reference;
+pub mod admin_seed_keywords;
 pub mod auth;
 pub mod billing;
 pub mod jobs;

@@ -1,5 +1,7 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod admin_plans;
+mod admin_reference;
 mod ai_setup;
 mod common;
 mod credits_and_jobs;
