@@ -1,6 +1,6 @@
 //! The domain error every service returns, and the field-error collection for bad input.
 
-use crate::billing::payments::PaymentInstructions;
+use crate::{billing::payments::PaymentInstructions, planner::keyword_csv::RowError};
 use sea_orm::DbErr;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -85,6 +85,9 @@ pub enum Error {
     /// The balance does not cover an operation's estimate; nothing was charged.
     #[error("insufficient credits: {required} required, {available} available")]
     InsufficientCredits { required: i64, available: i64 },
+    /// Rows of an uploaded file that cannot be accepted, by line; nothing was written.
+    #[error("{} rows with errors", .0.len())]
+    InvalidRows(Vec<RowError>),
     #[error("not found")]
     NotFound,
     /// The request contradicts the object's state (e.g. cancelling a finished job).

@@ -32,11 +32,26 @@ pub struct ErrorBody {
     /// For `throttled`: seconds to wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// For `invalid_rows`: the rows of the file that cannot be accepted (the first 1,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<LineError>>,
     /// For `invalid`: field name → messages.
     #[serde(flatten)]
     #[schema(additional_properties, value_type = Object)]
     pub fields: BTreeMap<String, Vec<String>>,
 }
+
+/// A row of an uploaded file that cannot be accepted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineError {
+    /// The 1-based line where the row starts.
+    pub line: u64,
+    /// Every problem of the row.
+    pub message: String,
+}
+
+/// The most row errors one answer lists.
+const MAX_LINE_ERRORS: usize = 1_000;
 
 /// The refusals every endpoint behind the tenant gates can answer, documented once.
 #[derive(utoipa::IntoResponses)]
@@ -73,6 +88,7 @@ impl ApiError {
                 required: None,
                 available: None,
                 retry_after: None,
+                errors: None,
                 fields: BTreeMap::new(),
             }),
         }
@@ -213,6 +229,27 @@ impl From<Error> for ApiError {
                 );
                 error.body.required = Some(required);
                 error.body.available = Some(available);
+                error
+            }
+            Error::InvalidRows(rows) => {
+                let mut error = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_rows",
+                    format!(
+                        "{} rows of the file have errors, so nothing was imported. Correct \
+                         them and import the file again.",
+                        rows.len()
+                    ),
+                );
+                error.body.errors = Some(
+                    rows.into_iter()
+                        .take(MAX_LINE_ERRORS)
+                        .map(|row| LineError {
+                            line: row.line,
+                            message: row.message,
+                        })
+                        .collect(),
+                );
                 error
             }
             Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found."),

@@ -5,9 +5,14 @@
 pub mod accounts;
 pub mod ai_settings;
 pub mod audit_log;
+mod change;
 pub mod credits;
 pub mod dashboard;
+pub mod industries;
+pub mod plans;
 pub mod prompts;
+pub mod seed_keywords;
+mod slug;
 pub mod subscriptions;
 pub mod usage;
 pub mod users;

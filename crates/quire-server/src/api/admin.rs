@@ -32,6 +32,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(super::admin_usage::router())
         .merge(super::admin_ai::router())
         .merge(super::admin_audit::router())
+        .merge(super::admin_plans::router())
+        .merge(super::admin_reference::router())
+        .merge(super::admin_seed_keywords::router())
 }
 
 /// Every account's payments, newest first; `?status=pending` for the ones to confirm. Sort

@@ -446,7 +446,7 @@ async fn read_form(mut multipart: Multipart) -> ApiResult<ImportForm> {
     }
 }
 
-fn upload_error(err: MultipartError) -> ApiError {
+pub(super) fn upload_error(err: MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

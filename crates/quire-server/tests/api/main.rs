@@ -3,6 +3,8 @@
 mod admin_accounts;
 mod admin_ai;
 mod admin_audit;
+mod admin_plans;
+mod admin_reference;
 mod admin_subscriptions;
 mod admin_usage;
 mod ai_setup;

@@ -27,8 +27,9 @@ struct Row {
     method: String,
     path: String,
     /// Which of the owner's objects fills `{id}`: none, site, sector, account, subscription, job,
-    /// cluster, idea, task, keyword, content, payment, user. A `{version}` in the path is version 1;
-    /// `{model}` and `{operation}` are [`MATRIX_MODEL`] and [`MATRIX_OPERATION`].
+    /// cluster, idea, task, keyword, content, payment, user; operator-managed: plan, industry,
+    /// industry_sector, seed_keyword. A `{version}` in the path is version 1; `{model}` and
+    /// `{operation}` are [`MATRIX_MODEL`] and [`MATRIX_OPERATION`].
     object: String,
     /// JSON, with placeholders (`{site}`, `{keyword}`, `{smaller_plan}`… see `Objects::fill`)
     /// replaced by the owner's objects; after
@@ -119,6 +120,98 @@ struct Objects {
     smaller_plan: i64,
     /// A member of the owner's account other than the owner (operators deactivate it).
     member: i64,
+    global: GlobalObjects,
+}
+
+/// Operator-managed rows, new for every row (a row may delete them): an inactive plan no one
+/// is on, an industry without sectors, and an industry sector (of another industry) with one
+/// seed keyword.
+struct GlobalObjects {
+    plan: i64,
+    industry: i64,
+    industry_sector: i64,
+    seed_keyword: i64,
+}
+
+async fn global_objects(app: &TestApp, n: usize) -> GlobalObjects {
+    use quire_core::entities::{
+        enums::{BillingCycle, CreditPolicy, KeywordIntent},
+        industry, industry_sector, plan, seed_keyword,
+    };
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let db = app.db();
+    let plan = plan::ActiveModel {
+        slug: Set(format!("isolation-{n}")),
+        name: Set(format!("Isolation {n}")),
+        description: Set(String::new()),
+        price: Set(0),
+        currency: Set("USD".to_owned()),
+        billing_cycle: Set(BillingCycle::Monthly),
+        included_credits: Set(0),
+        credits_per_month: Set(0),
+        max_sites: Set(1),
+        max_industries: Set(1),
+        max_users: Set(1),
+        trial_days: Set(0),
+        credit_policy: Set(CreditPolicy::Reset),
+        is_active: Set(false),
+        sort_order: Set(1_000),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("plan");
+    let new_industry = |slug: String| industry::ActiveModel {
+        slug: Set(slug.clone()),
+        name: Set(slug),
+        description: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let empty = new_industry(format!("isolation-empty-{n}"))
+        .insert(db)
+        .await
+        .expect("industry");
+    let parent = new_industry(format!("isolation-parent-{n}"))
+        .insert(db)
+        .await
+        .expect("industry");
+    let sector = industry_sector::ActiveModel {
+        industry_id: Set(parent.id),
+        slug: Set(format!("isolation-sector-{n}")),
+        name: Set(format!("Isolation sector {n}")),
+        description: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("industry sector");
+    let seed = seed_keyword::ActiveModel {
+        industry_sector_id: Set(sector.id),
+        keyword: Set(format!("isolation seed {n}")),
+        volume: Set(10),
+        difficulty: Set(10),
+        intent: Set(KeywordIntent::Informational),
+        country: Set("US".to_owned()),
+        language: Set("en".to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("seed keyword");
+    GlobalObjects {
+        plan: plan.id,
+        industry: empty.id,
+        industry_sector: sector.id,
+        seed_keyword: seed.id,
+    }
 }
 
 /// Creates a row with a POST of `payload` to `path`; its id.
@@ -217,6 +310,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
     let payment = owner_payment(app, account, subscription).await;
     let smaller_plan = app.plan_id("starter-monthly").await;
     let member = owner_member(app, account).await;
+    let global = global_objects(app, n).await;
     Objects {
         site,
         sector,
@@ -233,6 +327,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         payment,
         smaller_plan,
         member,
+        global,
     }
 }
 
@@ -351,13 +446,17 @@ impl Objects {
             "payment" => Some(self.payment),
             "keyword" => Some(self.keyword),
             "user" => Some(self.member),
+            "plan" => Some(self.global.plan),
+            "industry" => Some(self.global.industry),
+            "industry_sector" => Some(self.global.industry_sector),
+            "seed_keyword" => Some(self.global.seed_keyword),
             _ => None,
         }
     }
 
     /// `text` with `{site}`, `{sector}`, `{cluster}`, `{spare_cluster}`, `{keyword}`,
-    /// `{idea}`, `{task}`, `{content}`, `{section}` and `{smaller_plan}` replaced by the ids
-    /// of these objects.
+    /// `{idea}`, `{task}`, `{content}`, `{section}`, `{smaller_plan}`, `{plan}`, `{industry}`
+    /// and `{industry_sector}` replaced by the ids of these objects.
     fn fill(&self, text: &str) -> String {
         [
             ("{site}", self.site),
@@ -369,6 +468,9 @@ impl Objects {
             ("{task}", self.task),
             ("{content}", self.content),
             ("{smaller_plan}", self.smaller_plan),
+            ("{plan}", self.global.plan),
+            ("{industry}", self.global.industry),
+            ("{industry_sector}", self.global.industry_sector),
         ]
         .into_iter()
         .fold(

@@ -77,7 +77,7 @@ impl Columns {
 
 /// Lowercase, with `_` and `-` as spaces and whitespace collapsed: `Search_Volume` →
 /// `search volume`.
-fn column_name(cell: &str) -> String {
+pub(crate) fn column_name(cell: &str) -> String {
     cell.to_lowercase()
         .replace(['_', '-'], " ")
         .split_whitespace()

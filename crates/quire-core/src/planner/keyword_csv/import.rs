@@ -3,11 +3,11 @@
 use super::{
     ImportError, ImportedKeyword, MAX_ROWS, ParsedImport, RowError,
     columns::Columns,
-    sniff::{binary, not_csv, sniff},
+    records::Records,
     text::{clean_keyword, keyword_key, unescape_formula},
     values::{parse_difficulty, parse_intent, parse_volume},
 };
-use csv::{ReaderBuilder, StringRecord, Terminator};
+use csv::StringRecord;
 use std::{collections::HashSet, io::Read};
 
 /// Reads a keyword CSV from any reader, streaming. Whole-file problems (not CSV, more than
@@ -50,30 +50,15 @@ pub fn parse_import<R: Read>(reader: R) -> Result<ParsedImport, ImportError> {
 }
 
 fn parse_with_limit<R: Read>(reader: R, limit: usize) -> Result<ParsedImport, ImportError> {
-    let sniffed = sniff(reader)?;
-    // Only `\n` ends a row (a `\r` before it is trimmed with the cell), and every row ends
-    // with one (see `Sniffed`), so a row's last line is the reader's line count minus one.
-    let mut csv = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sniffed.delimiter)
-        .terminator(Terminator::Any(b'\n'))
-        .buffer_capacity(64 * 1024)
-        .from_reader(sniffed.stream);
-    let mut record = StringRecord::new();
+    let mut records = Records::new(reader)?;
     let mut columns = None;
     let mut seen = HashSet::new();
     let mut parsed = ParsedImport::default();
-    while csv.read_record(&mut record).map_err(read_error)? {
-        let inner_newlines = checked_newlines(&record)?;
-        let line = csv.position().line() - 1 - inner_newlines + sniffed.skipped_lines;
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
+    while let Some((line, record)) = records.next_row()? {
         let columns = match &columns {
             Some(columns) => columns,
             None => {
-                let (found, header) = Columns::from_first_row(&record)?;
+                let (found, header) = Columns::from_first_row(record)?;
                 let columns = columns.insert(found);
                 if header {
                     continue;
@@ -85,7 +70,7 @@ fn parse_with_limit<R: Read>(reader: R, limit: usize) -> Result<ParsedImport, Im
         if parsed.rows > limit as u64 {
             return Err(ImportError::TooManyRows { limit });
         }
-        match read_row(&record, columns, line) {
+        match read_row(record, columns, line) {
             Ok(keyword) => {
                 if seen.insert(keyword_key(&keyword.keyword)) {
                     parsed.keywords.push(keyword);
@@ -100,27 +85,6 @@ fn parse_with_limit<R: Read>(reader: R, limit: usize) -> Result<ParsedImport, Im
         return Err(ImportError::Empty);
     }
     Ok(parsed)
-}
-
-fn read_error(err: csv::Error) -> ImportError {
-    match err.into_kind() {
-        csv::ErrorKind::Io(err) => ImportError::Io(err.to_string()),
-        csv::ErrorKind::Utf8 { .. } => not_csv("the file is not UTF-8 text; save it as CSV UTF-8"),
-        _ => not_csv("the file could not be read as CSV"),
-    }
-}
-
-/// The newlines inside the row's quoted cells; a NUL anywhere means binary data.
-fn checked_newlines(record: &StringRecord) -> Result<u64, ImportError> {
-    let mut newlines = 0;
-    for byte in record.as_slice().bytes() {
-        match byte {
-            0 => return Err(binary()),
-            b'\n' => newlines += 1,
-            _ => {}
-        }
-    }
-    Ok(newlines)
 }
 
 /// One data row, or every problem it has.

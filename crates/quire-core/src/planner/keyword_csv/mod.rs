@@ -3,6 +3,7 @@
 mod columns;
 mod export;
 mod import;
+mod records;
 mod sniff;
 mod text;
 mod values;
@@ -17,6 +18,12 @@ use crate::entities::enums::KeywordIntent;
 pub use export::{ExportRow, write_export};
 pub use import::parse_import;
 pub use text::{keyword_key, normalise_keyword};
+pub(crate) use {
+    columns::column_name,
+    records::Records,
+    text::{clean_keyword, unescape_formula},
+    values::{parse_difficulty, parse_intent, parse_volume},
+};
 
 /// The most data rows one import may hold.
 pub const MAX_ROWS: usize = 100_000;

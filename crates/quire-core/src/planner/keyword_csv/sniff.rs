@@ -10,7 +10,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const SEP_HINTS: [u8; 4] = [b',', b';', b'\t', b'|'];
 const TAIL: &[u8] = b"\n\"\n";
 
-type Stream<R> = Chain<Chain<Cursor<Vec<u8>>, CrAsLf<R>>, &'static [u8]>;
+pub(super) type Stream<R> = Chain<Chain<Cursor<Vec<u8>>, CrAsLf<R>>, &'static [u8]>;
 
 /// The upload again, without the marks, and what was learned from its first line.
 ///

@@ -11,7 +11,7 @@ pub fn normalise_keyword(text: &str) -> Option<String> {
 }
 
 /// What [`normalise_keyword`] refused, worded for a row error.
-pub(super) fn clean_keyword(text: &str) -> Result<String, &'static str> {
+pub(crate) fn clean_keyword(text: &str) -> Result<String, &'static str> {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -56,7 +56,7 @@ pub(super) fn escape_formula(text: &str) -> Cow<'_, str> {
 }
 
 /// Removes the `'` [`escape_formula`] added; other text is returned as it is.
-pub(super) fn unescape_formula(text: &str) -> &str {
+pub(crate) fn unescape_formula(text: &str) -> &str {
     match text.strip_prefix('\'') {
         Some(rest) if needs_escape(rest) => rest,
         _ => text,

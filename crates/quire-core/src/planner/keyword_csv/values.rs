@@ -78,7 +78,7 @@ fn quoted(cell: &str) -> String {
 }
 
 /// A trimmed volume cell; empty means unknown.
-pub(super) fn parse_volume(cell: &str) -> Result<Option<i64>, String> {
+pub(crate) fn parse_volume(cell: &str) -> Result<Option<i64>, String> {
     if cell.is_empty() {
         return Ok(None);
     }
@@ -93,7 +93,7 @@ pub(super) fn parse_volume(cell: &str) -> Result<Option<i64>, String> {
 }
 
 /// A trimmed difficulty cell, 0–100; empty means unknown.
-pub(super) fn parse_difficulty(cell: &str) -> Result<Option<i32>, String> {
+pub(crate) fn parse_difficulty(cell: &str) -> Result<Option<i32>, String> {
     if cell.is_empty() {
         return Ok(None);
     }
@@ -123,7 +123,7 @@ pub(super) fn intent_label(intent: KeywordIntent) -> &'static str {
 /// A trimmed intent cell: any non-empty prefix of a name in any case (`i`, `info`,
 /// `trans`, `navigational`…); the four names start with different letters. Empty means
 /// unknown.
-pub(super) fn parse_intent(cell: &str) -> Result<Option<KeywordIntent>, String> {
+pub(crate) fn parse_intent(cell: &str) -> Result<Option<KeywordIntent>, String> {
     if cell.is_empty() {
         return Ok(None);
     }

@@ -74,7 +74,7 @@ pub async fn import_csv(
 }
 
 /// A whole-file refusal as a field error on `file`.
-fn refused_file(err: ImportError) -> Error {
+pub(crate) fn refused_file(err: ImportError) -> Error {
     let message = match err {
         ImportError::NotCsv(reason) => format!("This file cannot be imported as CSV: {reason}."),
         ImportError::TooManyRows { limit } => format!(

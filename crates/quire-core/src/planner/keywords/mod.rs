@@ -22,6 +22,7 @@ pub use bulk::{
     bulk_delete,
 };
 pub use export::export_csv;
+pub(crate) use import::refused_file;
 pub use import::{ImportOutcome, ImportTarget, import_csv};
 pub use write::{KeywordPatch, NewKeyword, create, delete, update};
 
