@@ -2,6 +2,7 @@
 //! (confirm a bank transfer, reject it with a reason) — the same services as `/api/v1/admin/`.
 
 use super::{
+    chart::{self, DayBars},
     page::{PAGE_SIZE, enum_text, failure, render},
     session::{
         Chrome, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
@@ -21,7 +22,7 @@ use axum_extra::extract::cookie::CookieJar;
 use quire_core::{
     Error,
     accounts::sessions,
-    admin::dashboard,
+    admin::{dashboard, usage},
     billing::{
         apply,
         payments::{self, PayingAccount, PaymentFilter, format_amount},
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/payments/{id}/confirm", post(confirm_payment))
         .route("/admin/payments/{id}/reject", post(reject_payment))
         .merge(super::admin_accounts::router())
+        .merge(super::admin_plans::router())
 }
 
 #[derive(Template)]
@@ -166,6 +168,12 @@ async fn logout(
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
+    chart: Vec<DayBars>,
+    chart_days: usize,
+    chart_width: u32,
+    chart_height: u32,
+    total_cost: String,
+    total_revenue: String,
     pending_payments: u64,
     /// `(status, label, count)`.
     accounts_by_status: Vec<(String, String, u64)>,
@@ -173,12 +181,55 @@ struct DashboardPage {
     credits_used: i64,
 }
 
+/// Days the dashboard's chart covers.
+const CHART_DAYS: u32 = 30;
+
 async fn dashboard_page(State(state): State<AppState>, page: OperatorPage) -> Response {
-    match dashboard::summary(&state.quire.db, state.quire.clock.now()).await {
+    let quire = &state.quire;
+    let now = quire.clock.now();
+    let days = match usage::daily(
+        &quire.db,
+        CHART_DAYS,
+        now.date_naive(),
+        quire.settings.pricing.credit_value_micro_usd,
+    )
+    .await
+    {
+        Ok(days) => days,
+        Err(error) => return failure(&error),
+    };
+    let dollars = |micro: i64| format_amount(micro / 10_000, "USD");
+    let series: Vec<_> = days
+        .iter()
+        .map(|d| {
+            let f = &d.figures;
+            (
+                d.day.format("%d %b").to_string(),
+                f.cost_micro_usd,
+                f.revenue_micro_usd,
+                format!(
+                    "{}: AI cost {}, credits charged {} (worth {})",
+                    d.day,
+                    dollars(f.cost_micro_usd),
+                    f.credits_charged,
+                    dollars(f.revenue_micro_usd)
+                ),
+            )
+        })
+        .collect();
+    let total_cost = dollars(days.iter().map(|d| d.figures.cost_micro_usd).sum());
+    let total_revenue = dollars(days.iter().map(|d| d.figures.revenue_micro_usd).sum());
+    match dashboard::summary(&quire.db, now).await {
         Ok(figures) => render(
             StatusCode::OK,
             &DashboardPage {
                 chrome: page.chrome("dashboard"),
+                chart: chart::bars(&series),
+                chart_days: series.len(),
+                chart_width: chart::width(series.len()),
+                chart_height: chart::HEIGHT,
+                total_cost,
+                total_revenue,
                 pending_payments: figures.pending_payments,
                 accounts_by_status: figures
                     .accounts_by_status

@@ -15,14 +15,19 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
+use chrono::{DateTime, NaiveDateTime, Utc};
 use quire_core::{
     Error,
     admin::{
         accounts::{self, AccountFilter, Detail, StatusChange},
         credits::{self, Adjustment},
+        subscriptions::{self, SubscriptionPatch},
     },
     billing::payments::format_amount,
-    entities::enums::AccountStatus,
+    entities::{
+        enums::{AccountStatus, SubscriptionStatus},
+        subscription,
+    },
     listing::PageRequest,
 };
 use serde::Deserialize;
@@ -33,6 +38,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}", get(account_page))
         .route("/admin/accounts/{id}/status", post(change_status))
         .route("/admin/accounts/{id}/adjust", post(adjust_credits))
+        .route(
+            "/admin/accounts/{id}/subscriptions/{subscription}/edit",
+            post(edit_subscription),
+        )
+        .route(
+            "/admin/accounts/{id}/subscriptions/{subscription}/run_billing",
+            post(run_billing),
+        )
 }
 
 const STATUS_FILTERS: [&str; 7] = [
@@ -154,7 +167,7 @@ struct AccountPage {
     plan: String,
     owner: String,
     users: u64,
-    subscriptions: Vec<String>,
+    subscriptions: Vec<SubscriptionRow>,
     ai_calls: i64,
     credits_charged: i64,
     cost: String,
@@ -184,23 +197,7 @@ impl AccountPage {
             subscriptions: detail
                 .subscriptions
                 .iter()
-                .map(|s| {
-                    let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                        t.map_or_else(|| "–".to_owned(), |t| t.format("%Y-%m-%d").to_string())
-                    };
-                    format!(
-                        "Subscription {}: {}, {} → {}{}",
-                        s.id,
-                        enum_text(&s.status),
-                        day(s.current_period_start),
-                        day(s.current_period_end),
-                        if s.cancel_at_period_end {
-                            ", cancels at period end"
-                        } else {
-                            ""
-                        }
-                    )
-                })
+                .map(SubscriptionRow::new)
                 .collect(),
             ai_calls: detail.usage.ai_calls,
             credits_charged: detail.usage.credits_charged,
@@ -225,6 +222,56 @@ impl AccountPage {
     }
 }
 
+/// A subscription as the account page shows and edits it.
+struct SubscriptionRow {
+    id: i64,
+    summary: String,
+    status_options: Vec<(&'static str, bool)>,
+    /// `datetime-local` values, UTC.
+    start: String,
+    end: String,
+    cancel: bool,
+}
+
+const SUBSCRIPTION_STATUSES: [&str; 5] = [
+    "pending_payment",
+    "trialing",
+    "active",
+    "past_due",
+    "canceled",
+];
+
+impl SubscriptionRow {
+    fn new(s: &subscription::Model) -> Self {
+        let local = |t: Option<DateTime<Utc>>| {
+            t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default()
+        };
+        let status = enum_text(&s.status);
+        Self {
+            id: s.id,
+            summary: format!(
+                "{}, {} → {} UTC{}",
+                status,
+                local(s.current_period_start).replace('T', " "),
+                local(s.current_period_end).replace('T', " "),
+                if s.cancel_at_period_end {
+                    ", cancels at period end"
+                } else {
+                    ""
+                }
+            ),
+            status_options: SUBSCRIPTION_STATUSES
+                .iter()
+                .map(|option| (*option, *option == status))
+                .collect(),
+            start: local(s.current_period_start),
+            end: local(s.current_period_end),
+            cancel: s.cancel_at_period_end,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct AccountQuery {
     done: Option<String>,
@@ -243,6 +290,8 @@ async fn account_page(
                 "suspended" => Some("Account suspended: its members are refused from now on."),
                 "reactivated" => Some("Account reactivated."),
                 "adjusted" => Some("Credits adjusted; the ledger row is below."),
+                "subscription" => Some("Subscription saved. Run billing to apply it."),
+                "billing" => Some("Billing ran on the subscription; see its state below."),
                 _ => None,
             });
             render(StatusCode::OK, &view)
@@ -357,5 +406,94 @@ async fn adjust_credits(
     {
         Ok(_) => Redirect::to(&format!("/admin/accounts/{id}?done=adjusted")).into_response(),
         Err(error) => refused(&state, &page, id, error).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SubscriptionForm {
+    csrf: String,
+    status: SubscriptionStatus,
+    current_period_start: String,
+    current_period_end: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    cancel_at_period_end: Option<String>,
+}
+
+/// A `datetime-local` value read as UTC; empty means unchanged.
+fn utc(value: &str) -> Result<Option<DateTime<Utc>>, Error> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .map(|t| Some(t.and_utc()))
+        .map_err(|_| {
+            Error::Validation(quire_core::ValidationErrors::single(
+                "current_period_end",
+                "Give dates as shown, e.g. 2027-01-31T09:00.",
+            ))
+        })
+}
+
+async fn edit_subscription(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path((id, subscription_id)): Path<(i64, i64)>,
+    Form(form): Form<SubscriptionForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    let patch = match (
+        utc(&form.current_period_start),
+        utc(&form.current_period_end),
+    ) {
+        (Ok(start), Ok(end)) => SubscriptionPatch {
+            status: Some(form.status),
+            current_period_start: start,
+            current_period_end: end,
+            cancel_at_period_end: Some(form.cancel_at_period_end.is_some()),
+        },
+        (Err(error), _) | (_, Err(error)) => return refused(&state, &page, id, error).await,
+    };
+    if let Err(error) = owned_subscription(&state, id, subscription_id).await {
+        return not_found_or_failure(&error);
+    }
+    match subscriptions::update(&state.quire, page.operator.user.id, subscription_id, patch).await {
+        Ok(_) => Redirect::to(&format!("/admin/accounts/{id}?done=subscription")).into_response(),
+        Err(error) => refused(&state, &page, id, error).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn run_billing(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path((id, subscription_id)): Path<(i64, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    if let Err(error) = owned_subscription(&state, id, subscription_id).await {
+        return not_found_or_failure(&error);
+    }
+    match subscriptions::run_billing(&state.quire, page.operator.user.id, subscription_id).await {
+        Ok(_) => Redirect::to(&format!("/admin/accounts/{id}?done=billing")).into_response(),
+        Err(error) => not_found_or_failure(&error),
+    }
+}
+
+/// The subscription must belong to the account in the page's address.
+async fn owned_subscription(state: &AppState, account_id: i64, id: i64) -> Result<(), Error> {
+    let found = subscriptions::get(&state.quire.db, id).await?;
+    if found.account_id == account_id {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod admin;
 mod admin_accounts;
+mod admin_plans;
 mod assets;
+mod chart;
 mod page;
 mod session;
 

@@ -141,3 +141,77 @@ async fn an_operator_suspends_and_reactivates_an_account_in_the_console() {
         .await;
     assert_eq!(me().await.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_withdraws_a_plan_and_runs_billing_on_edited_dates() {
+    let Some(browser) = Browser::start("plans_and_billing").await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app
+        .active_member("member@example.com", "starter-monthly")
+        .await;
+    operators::create(&app.quire, "ops@quire.example", PASSWORD, "Ops")
+        .await
+        .expect("operator");
+    let base = app.base.clone();
+    let me = || app.get("/api/v1/auth/me/", Some(&token));
+    browser
+        .run(async |b| {
+            b.step("withdraw_plan");
+            sign_in(b, &base).await;
+            b.click("a[href='/admin/plans']").await;
+            b.click("#plan-starter-monthly button[name=deactivate]")
+                .await;
+            b.accept_dialog().await;
+            assert!(b.text("[role=status]").await.contains("withdrawn"));
+            assert_eq!(me().await.status(), StatusCode::PAYMENT_REQUIRED);
+            b.click("#plan-starter-monthly button[name=activate]").await;
+            b.find("#plan-starter-monthly button[name=deactivate]")
+                .await;
+            assert_eq!(me().await.status(), StatusCode::OK);
+
+            b.step("edit_dates");
+            b.open(&format!("{base}/admin/accounts?search=member%40"))
+                .await;
+            b.click("tbody a").await;
+            b.click("select[name=status] option[value=active]").await;
+            // A period that ended yesterday, then the billing job on it.
+            let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(1))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string();
+            let before = (chrono::Utc::now() - chrono::TimeDelta::days(31))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string();
+            set_datetime(b, "input[name=current_period_start]", &before).await;
+            set_datetime(b, "input[name=current_period_end]", &yesterday).await;
+            b.click("button[name=save]").await;
+            assert!(b.text("[role=status]").await.contains("Subscription saved"));
+
+            b.step("run_billing");
+            b.click("button[name=run_billing]").await;
+            b.find("form[action$=run_billing]").await;
+            assert!(b.text("[role=status]").await.contains("Billing ran"));
+            assert_eq!(b.text("#account-status").await, "past_due");
+        })
+        .await;
+    // Past due is still allowed in (grace period), with a renewal payment to make.
+    assert_eq!(me().await.status(), StatusCode::OK);
+    let payments = body(app.get("/api/v1/billing/payments/", Some(&token)).await).await;
+    assert_eq!(payments["results"][0]["status"], "pending");
+}
+
+/// Sets a `datetime-local` input, which takes its value through script, not typing.
+async fn set_datetime(b: &Browser, css: &str, value: &str) {
+    let field = b.find(css).await;
+    b.client
+        .execute(
+            "arguments[0].value = arguments[1];",
+            vec![
+                serde_json::to_value(&field).expect("element"),
+                serde_json::Value::String(value.to_owned()),
+            ],
+        )
+        .await
+        .expect("set the value");
+}
