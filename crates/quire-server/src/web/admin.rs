@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/payments/{id}/reject", post(reject_payment))
         .merge(super::admin_accounts::router())
         .merge(super::admin_plans::router())
+        .merge(super::admin_audit::router())
 }
 
 #[derive(Template)]

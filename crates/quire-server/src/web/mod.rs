@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod admin_accounts;
+mod admin_audit;
 mod admin_plans;
 mod assets;
 mod chart;

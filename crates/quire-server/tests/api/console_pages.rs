@@ -162,6 +162,25 @@ async fn the_console_guards_its_sessions_and_forms(backend: Backend) {
         .expect("payment");
     assert_eq!(paid.status, PaymentStatus::Paid);
 
+    // The audit log page shows the confirmation, found by its action's prefix.
+    let audit = http
+        .get(app.url("/admin/audit?action=payment.&account_id=&search="))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("audit");
+    assert_eq!(audit.status(), StatusCode::OK);
+    let audit = audit.text().await.expect("html");
+    assert!(audit.contains("payment.applied"), "{audit}");
+    assert!(audit.contains("user:"), "{audit}");
+    let refused = http
+        .get(app.url("/admin/audit?account_id=abc"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("audit");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
     // Signing out ends the session: the same cookie now leads to sign-in.
     let out = http
         .post(app.url("/admin/logout"))
