@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::admin_accounts::router())
         .merge(super::admin_plans::router())
         .merge(super::admin_audit::router())
+        .merge(super::admin_users::router())
 }
 
 #[derive(Template)]

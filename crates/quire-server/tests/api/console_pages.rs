@@ -181,6 +181,43 @@ async fn the_console_guards_its_sessions_and_forms(backend: Backend) {
         .expect("audit");
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 
+    // Deactivating a user from the users page ends their sign-ins; activating restores them.
+    let tenant_id = quire_core::entities::user::Entity::find()
+        .all(app.db())
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.email == "tenant@example.com")
+        .expect("tenant")
+        .id;
+    for (action, login) in [
+        ("deactivate", StatusCode::FORBIDDEN),
+        ("activate", StatusCode::OK),
+    ] {
+        let done = http
+            .post(app.url(&format!("/admin/users/{tenant_id}/{action}")))
+            .header(header::COOKIE, &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.login("tenant@example.com", PASSWORD).await.status(),
+            login
+        );
+    }
+    let listed = http
+        .get(app.url("/admin/users?search=tenant%40"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("users")
+        .text()
+        .await
+        .expect("html");
+    assert!(listed.contains("tenant@example.com") && !listed.contains("payer@example.com"));
+
     // Signing out ends the session: the same cookie now leads to sign-in.
     let out = http
         .post(app.url("/admin/logout"))

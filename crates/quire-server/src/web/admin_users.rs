@@ -1,0 +1,167 @@
+//! The console's users: members and operators, searched by email or name, deactivated (their
+//! sessions end at once) or activated again (`admin::users`).
+
+use super::{
+    page::{PAGE_SIZE, enum_text, failure, render},
+    session::{Chrome, OperatorPage, expired_form},
+};
+use crate::state::AppState;
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use quire_core::{
+    Error,
+    admin::users::{self, UserFilter},
+    listing::PageRequest,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page))
+        .route("/admin/users/{id}/activate", post(activate))
+        .route("/admin/users/{id}/deactivate", post(deactivate))
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    search: String,
+    rows: Vec<UserRow>,
+    query: String,
+    page: u64,
+    pages: u64,
+    notice: Option<Notice>,
+}
+
+struct Notice {
+    ok: bool,
+    text: &'static str,
+}
+
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    account_id: Option<i64>,
+    last_login: String,
+    active: bool,
+}
+
+#[derive(Deserialize)]
+struct UsersQuery {
+    #[serde(default)]
+    search: String,
+    page: Option<u64>,
+    done: Option<String>,
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Query(query): Query<UsersQuery>,
+) -> Response {
+    let filter = UserFilter {
+        search: Some(query.search.trim().to_owned()).filter(|s| !s.is_empty()),
+        ..UserFilter::default()
+    };
+    let listed = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
+        Ok(request) => users::list(&state.quire.db, filter, None, request).await,
+        Err(error) => Err(error),
+    };
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(Error::NotFound) => return Redirect::to("/admin/users").into_response(),
+        Err(error) => return failure(&error),
+    };
+    render(
+        StatusCode::OK,
+        &UsersPage {
+            chrome: page.chrome("users"),
+            query: serde_urlencoded::to_string([("search", &query.search)]).unwrap_or_default(),
+            search: query.search,
+            page: listed.page,
+            pages: listed.count.div_ceil(PAGE_SIZE).max(1),
+            notice: query.done.as_deref().map(|done| match done {
+                "activated" => Notice {
+                    ok: true,
+                    text: "User activated: they can sign in again.",
+                },
+                "deactivated" => Notice {
+                    ok: true,
+                    text: "User deactivated: their sessions have ended.",
+                },
+                _ => Notice {
+                    ok: false,
+                    text: "You cannot deactivate yourself; ask another operator.",
+                },
+            }),
+            rows: listed
+                .items
+                .into_iter()
+                .map(|u| UserRow {
+                    role: enum_text(&u.role),
+                    last_login: u
+                        .last_login_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_else(|| "never".to_owned()),
+                    active: u.is_active,
+                    account_id: u.account_id,
+                    id: u.id,
+                    email: u.email,
+                    name: u.name,
+                })
+                .collect(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn activate(
+    state: State<AppState>,
+    page: OperatorPage,
+    id: Path<i64>,
+    form: Form<CsrfForm>,
+) -> Response {
+    set_active(state, page, id, form, true).await
+}
+
+async fn deactivate(
+    state: State<AppState>,
+    page: OperatorPage,
+    id: Path<i64>,
+    form: Form<CsrfForm>,
+) -> Response {
+    set_active(state, page, id, form, false).await
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+    active: bool,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    let done = match users::set_active(&state.quire, page.operator.user.id, id, active).await {
+        Ok(_) if active => "activated",
+        Ok(_) => "deactivated",
+        Err(Error::Validation(_)) => "refused",
+        Err(Error::NotFound) => return Redirect::to("/admin/users").into_response(),
+        Err(error) => return failure(&error),
+    };
+    Redirect::to(&format!("/admin/users?done={done}")).into_response()
+}
