@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::admin_plans::router())
         .merge(super::admin_audit::router())
         .merge(super::admin_users::router())
+        .merge(super::admin_usage::router())
 }
 
 #[derive(Template)]

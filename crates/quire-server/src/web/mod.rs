@@ -5,6 +5,7 @@ pub mod admin;
 mod admin_accounts;
 mod admin_audit;
 mod admin_plans;
+mod admin_usage;
 mod admin_users;
 mod assets;
 mod chart;

@@ -218,6 +218,20 @@ async fn the_console_guards_its_sessions_and_forms(backend: Backend) {
         .expect("html");
     assert!(listed.contains("tenant@example.com") && !listed.contains("payer@example.com"));
 
+    // The usage report renders (the API tests check its sums) and refuses a bad day.
+    for (query, status) in [
+        ("?group_by=account,day&from=&to=", StatusCode::OK),
+        ("?from=yesterday", StatusCode::BAD_REQUEST),
+    ] {
+        let usage = http
+            .get(app.url(&format!("/admin/usage{query}")))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .expect("usage");
+        assert_eq!(usage.status(), status, "{query}");
+    }
+
     // Signing out ends the session: the same cookie now leads to sign-in.
     let out = http
         .post(app.url("/admin/logout"))
