@@ -96,6 +96,9 @@ pub async fn step(quire: &Quire, id: i64, now: DateTime<Utc>) -> Result<Option<S
     let Some(found) = subscription::Entity::find_by_id(id).one(&quire.db).await? else {
         return Ok(None);
     };
+    if quiet_until_later(quire, &found, now) {
+        return Ok(None);
+    }
     let txn = quire.db.begin().await?;
     lock_account(&txn, found.account_id).await?;
     let state = load(&txn, id).await?;
@@ -115,6 +118,21 @@ pub async fn step(quire: &Quire, id: i64, now: DateTime<Utc>) -> Result<Option<S
         account_id: state.account.id,
         emails,
     }))
+}
+
+/// Whether a running subscription, read without the lock, can have nothing due at `now`: its
+/// period ends after the notice window and no annual monthly grant has fallen due. Such
+/// subscriptions (every active annual one is a candidate of each pass) are skipped without
+/// taking the account's lock; anything that makes them due later is seen by a later pass.
+fn quiet_until_later(quire: &Quire, sub: &subscription::Model, now: DateTime<Utc>) -> bool {
+    let notice = TimeDelta::days(i64::from(quire.settings.billing.renewal_notice_days));
+    let (Some(anchor), Some(end)) = (sub.billing_anchor, sub.current_period_end) else {
+        return false;
+    };
+    let last = sub.last_monthly_grant.and_then(|k| u32::try_from(k).ok());
+    sub.status == SubscriptionStatus::Active
+        && end > now + notice
+        && periods::monthly_grants_due(anchor, end, last, now).is_empty()
 }
 
 type Decided = Option<(Transition, Vec<(i64, NotificationKind)>)>;
