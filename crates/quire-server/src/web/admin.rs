@@ -5,7 +5,7 @@ use super::{
     chart::{self, DayBars},
     page::{PAGE_SIZE, enum_text, failure, render},
     session::{
-        Chrome, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
+        Chrome, CsrfForm, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
         session_cookie, session_cookie_name,
     },
 };
@@ -142,11 +142,6 @@ async fn login(
 
 fn operators_only() -> String {
     "This console is for operators. Tenants sign in to the Quire app instead.".to_owned()
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 /// Signs out: this session ends on every node at once.

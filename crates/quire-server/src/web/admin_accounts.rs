@@ -3,8 +3,8 @@
 //! as `/api/v1/admin/accounts/`.
 
 use super::{
-    page::{PAGE_SIZE, enum_text, failure, render},
-    session::{Chrome, OperatorPage, expired_form, new_form_token},
+    page::{PAGE_SIZE, enum_text, failure, messages, render},
+    session::{Chrome, CsrfForm, OperatorPage, expired_form, new_form_token},
 };
 use crate::state::AppState;
 use askama::Template;
@@ -308,14 +308,7 @@ async fn refused(state: &AppState, page: &OperatorPage, id: i64, error: Error) -
     match accounts::detail(&state.quire, id).await {
         Ok(detail) => {
             let mut view = AccountPage::new(page.chrome("accounts"), detail);
-            view.error = Some(
-                errors
-                    .fields()
-                    .values()
-                    .flat_map(|messages| messages.iter().cloned())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            view.error = Some(messages(&errors));
             render(StatusCode::BAD_REQUEST, &view)
         }
         Err(error) => not_found_or_failure(&error),
@@ -463,11 +456,6 @@ async fn edit_subscription(
         Ok(_) => Redirect::to(&format!("/admin/accounts/{id}?done=subscription")).into_response(),
         Err(error) => refused(&state, &page, id, error).await,
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn run_billing(

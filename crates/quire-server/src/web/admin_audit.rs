@@ -2,7 +2,7 @@
 //! searched by action (or prefix), account and text (`admin::audit_log`, read-only).
 
 use super::{
-    page::{PAGE_SIZE, failure, render},
+    page::{PAGE_SIZE, failure, messages, render},
     session::{Chrome, OperatorPage},
 };
 use crate::state::AppState;
@@ -124,15 +124,7 @@ async fn audit_page(
             render(StatusCode::OK, &view)
         }
         Err(Error::Validation(errors)) => {
-            view.error = Some(
-                errors
-                    .fields()
-                    .values()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            view.error = Some(messages(&errors));
             render(StatusCode::BAD_REQUEST, &view)
         }
         Err(Error::NotFound) => render(StatusCode::OK, &view),

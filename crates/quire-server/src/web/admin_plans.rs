@@ -3,7 +3,7 @@
 
 use super::{
     page::{enum_text, failure, render},
-    session::{Chrome, OperatorPage, expired_form},
+    session::{Chrome, CsrfForm, OperatorPage, expired_form},
 };
 use crate::state::AppState;
 use askama::Template;
@@ -92,11 +92,6 @@ async fn plans_page(
                 .collect(),
         },
     )
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn activate(

@@ -2,7 +2,7 @@
 //! what they cost against what the credits charged for them are worth (`admin::usage`).
 
 use super::{
-    page::{PAGE_SIZE, failure, render},
+    page::{PAGE_SIZE, failure, messages, render},
     session::{Chrome, OperatorPage},
 };
 use crate::state::AppState;
@@ -179,15 +179,7 @@ async fn usage_page(
             render(StatusCode::OK, &view)
         }
         Err(Error::Validation(errors)) => {
-            view.error = Some(
-                errors
-                    .fields()
-                    .values()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            view.error = Some(messages(&errors));
             render(StatusCode::BAD_REQUEST, &view)
         }
         Err(Error::NotFound) => render(StatusCode::OK, &view),

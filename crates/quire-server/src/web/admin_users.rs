@@ -3,7 +3,7 @@
 
 use super::{
     page::{PAGE_SIZE, enum_text, failure, render},
-    session::{Chrome, OperatorPage, expired_form},
+    session::{Chrome, CsrfForm, OperatorPage, expired_form},
 };
 use crate::state::AppState;
 use askama::Template;
@@ -121,11 +121,6 @@ async fn users_page(
                 .collect(),
         },
     )
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn activate(

@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use quire_core::Error;
+use quire_core::{Error, ValidationErrors};
 
 /// Pages load scripts, styles and images only from Quire itself, post forms only to it, and
 /// are never framed.
@@ -75,4 +75,15 @@ pub fn enum_text(value: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// Every field message of `errors`, as one sentence run for a notice.
+pub fn messages(errors: &ValidationErrors) -> String {
+    errors
+        .fields()
+        .values()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

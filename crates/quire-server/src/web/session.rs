@@ -52,6 +52,12 @@ pub fn session_cookie(quire: &Quire, token: &SignedToken) -> Cookie<'static> {
     cookie(quire, session_cookie_name(quire), token.token.clone())
 }
 
+/// A form that carries nothing but its CSRF token (a button that acts).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// A random token for the sign-in form.
 pub fn new_form_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
