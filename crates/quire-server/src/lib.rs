@@ -15,8 +15,6 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    response::Redirect,
-    routing::get,
 };
 use quire_core::Quire;
 use state::AppState;
@@ -48,7 +46,6 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
     let (routes, spec) = routes().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Ok(routes
-        .route("/", get(|| async { Redirect::to("/api/docs/") }))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", spec))
         .merge(web::router())
         .fallback(not_found)

@@ -40,9 +40,7 @@ pub async fn login(
     password_input: &str,
     address: Option<IpAddr>,
 ) -> Result<Session, Error> {
-    let email_key = Email::parse(email)
-        .map(Email::into_inner)
-        .unwrap_or_else(|_| email.trim().to_lowercase());
+    let email_key = email_key(email);
     quire
         .login_throttle
         .check(&email_key, address)
@@ -74,6 +72,23 @@ pub async fn login(
     seen.last_login_at = Set(Some(Utc::now()));
     let user = seen.update(&quire.db).await?;
     start(quire, &user, account.as_ref()).await
+}
+
+/// The account of the user who signs in with `email`, if any (for a page that explains a
+/// gate's refusal after the password was checked).
+pub async fn account_of(db: &crate::db::Db, email: &str) -> Result<Option<i64>, Error> {
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email_key(email)))
+        .one(db)
+        .await?;
+    Ok(found.and_then(|u| u.account_id))
+}
+
+/// The stored form of an email typed at sign-in.
+fn email_key(email: &str) -> String {
+    Email::parse(email)
+        .map(Email::into_inner)
+        .unwrap_or_else(|_| email.trim().to_lowercase())
 }
 
 /// Opens a new session (refresh-token family) for a user who passed the gates.

@@ -428,9 +428,10 @@ pub async fn report(
 }
 
 /// Totals per UTC day for the `days` days up to and including `today`, oldest first; days
-/// without calls are there with zeros.
+/// without calls are there with zeros. Over every account, or only `account_id`'s.
 pub async fn daily(
     db: &Db,
+    account_id: Option<i64>,
     days: u32,
     today: NaiveDate,
     credit_value: i64,
@@ -445,7 +446,10 @@ pub async fn daily(
         .checked_sub_days(Days::new(u64::from(days - 1)))
         .unwrap_or(NaiveDate::MIN);
     let mut errors = ValidationErrors::default();
-    let selection = Selection::between(Some(first), Some(today), &mut errors);
+    let selection = Selection {
+        account_id,
+        ..Selection::between(Some(first), Some(today), &mut errors)
+    };
     let keys = [GroupKey::Day];
     let rows = db
         .query_all(&grouped(&selection, &keys, db.get_database_backend()))

@@ -102,6 +102,7 @@ pub async fn daily(
     Ok(Json(
         usage::daily(
             &state.quire.db,
+            None,
             params.days.unwrap_or(30),
             state.quire.clock.now().date_naive(),
             state.quire.settings.pricing.credit_value_micro_usd,

@@ -187,6 +187,7 @@ async fn dashboard_page(State(state): State<AppState>, page: OperatorPage) -> Re
     let now = quire.clock.now();
     let days = match usage::daily(
         &quire.db,
+        None,
         CHART_DAYS,
         now.date_naive(),
         quire.settings.pricing.credit_value_micro_usd,

@@ -1,5 +1,5 @@
 //! Server-rendered pages: askama templates over the same services as the API, one stylesheet
-//! and one small script. For now the operators' console under `/admin/`.
+//! and one small script. The tenant app at the root, the operators' console under `/admin/`.
 
 pub mod admin;
 mod admin_accounts;
@@ -7,8 +7,14 @@ mod admin_audit;
 mod admin_plans;
 mod admin_usage;
 mod admin_users;
+mod app_auth;
+mod app_dashboard;
+mod app_jobs;
+mod app_notice;
 mod assets;
 mod chart;
+mod gate;
+mod member;
 mod page;
 mod session;
 
@@ -20,4 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/quire.css", get(assets::stylesheet))
         .route("/static/quire.js", get(assets::script))
         .merge(admin::router())
+        .merge(app_auth::router())
+        .merge(app_dashboard::router())
+        .merge(app_jobs::router())
 }

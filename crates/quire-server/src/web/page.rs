@@ -42,7 +42,7 @@ pub const PAGE_SIZE: u64 = 50;
 
 /// A short page that says what happened and where to go next.
 #[derive(Template)]
-#[template(path = "admin/message.html")]
+#[template(path = "message.html")]
 pub struct Message {
     pub heading: &'static str,
     pub text: String,
@@ -86,4 +86,38 @@ pub fn messages(errors: &ValidationErrors) -> String {
         .cloned()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A form's field messages, as its template shows them next to each field.
+#[derive(Default)]
+pub struct FieldErrors(ValidationErrors);
+
+impl FieldErrors {
+    pub fn new(errors: ValidationErrors) -> Self {
+        Self(errors)
+    }
+
+    /// The messages for `field`, one sentence run; empty when it is fine.
+    pub fn of(&self, field: &str) -> String {
+        self.0
+            .fields()
+            .get(field)
+            .map(|m| m.join(" "))
+            .unwrap_or_default()
+    }
+
+    /// Messages for fields the form does not show next to an input.
+    pub fn other_than(&self, shown: &[&str]) -> String {
+        self.0
+            .fields()
+            .iter()
+            .filter(|(field, _)| !shown.contains(&field.as_str()))
+            .flat_map(|(_, m)| m.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }

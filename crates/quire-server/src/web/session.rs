@@ -63,6 +63,25 @@ pub fn new_form_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
+/// The CSRF token of a form shown before sign-in (sign-in, sign-up, reporting a transfer):
+/// the one already in the visitor's form cookie, else a new one the returned jar sets.
+pub fn public_form_token(quire: &Quire, jar: CookieJar) -> (CookieJar, String) {
+    let name = login_cookie_name(quire);
+    match jar.get(name).map(|c| c.value().to_owned()) {
+        Some(token) if !token.is_empty() => (jar, token),
+        _ => {
+            let token = new_form_token();
+            (jar.add(cookie(quire, name, token.clone())), token)
+        }
+    }
+}
+
+/// Whether a form shown before sign-in came back with the token of the visitor's cookie.
+pub fn public_form_ok(quire: &Quire, jar: &CookieJar, submitted: &str) -> bool {
+    jar.get(login_cookie_name(quire))
+        .is_some_and(|c| !c.value().is_empty() && c.value() == submitted)
+}
+
 /// A signed-in operator on a console page, with the CSRF token their forms carry.
 pub struct OperatorPage {
     pub operator: Operator,
