@@ -209,12 +209,17 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<payment::Model, Error> {
     let notice = checked(notice, now)?;
-    let current = payment::Entity::find_by_id(id)
+    let current = get_own(db, tenant, id).await?;
+    record(db, current, notice, now).await
+}
+
+/// The caller's payment `id`; another account's is `NotFound`.
+pub async fn get_own(db: &Db, tenant: &Tenant, id: i64) -> Result<payment::Model, Error> {
+    payment::Entity::find_by_id(id)
         .filter(payment::Column::AccountId.eq(tenant.account.id))
         .one(db)
         .await?
-        .ok_or(Error::NotFound)?;
-    record(db, current, notice, now).await
+        .ok_or(Error::NotFound)
 }
 
 /// A transfer reported by someone who cannot sign in yet (an account waiting for its first

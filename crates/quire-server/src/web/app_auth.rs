@@ -3,7 +3,7 @@
 
 use super::{
     gate::{self, Refused},
-    page::{FieldErrors, Message, enum_text, failure, render},
+    page::{FieldErrors, Message, enum_text, failure, form_date, render},
     session::{cookie, public_form_ok, public_form_token, session_cookie, session_cookie_name},
 };
 use crate::{extract::ClientAddress, state::AppState};
@@ -16,7 +16,6 @@ use axum::{
     routing::{get, post},
 };
 use axum_extra::extract::cookie::CookieJar;
-use chrono::NaiveDate;
 use quire_core::{
     Error, Quire, ValidationErrors,
     accounts::{
@@ -519,10 +518,12 @@ async fn report(
     if !public_form_ok(quire, &jar, &form.csrf) {
         return super::session::expired_form();
     }
-    let Ok(date) = NaiveDate::parse_from_str(form.transfer_date.trim(), "%Y-%m-%d") else {
-        let errors = ValidationErrors::single("transfer_date", "Give the date as YYYY-MM-DD.");
-        let page = ReportPage::new(form.csrf.clone(), form, FieldErrors::new(errors));
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    let date = match form_date("transfer_date", &form.transfer_date) {
+        Ok(date) => date,
+        Err(errors) => {
+            let page = ReportPage::new(form.csrf.clone(), form, FieldErrors::new(errors));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let report = TransferByReference {
         reference: form.reference.clone(),
@@ -531,7 +532,7 @@ async fn report(
             payer_name: form.payer_name.clone(),
             bank: form.bank.clone(),
             transfer_reference: Some(form.transfer_reference.clone()),
-            transfer_date: date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            transfer_date: date,
         },
     };
     let errors = match payments::notify_by_reference(&quire.db, report, quire.clock.now()).await {

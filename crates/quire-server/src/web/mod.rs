@@ -8,9 +8,11 @@ mod admin_plans;
 mod admin_usage;
 mod admin_users;
 mod app_auth;
+mod app_billing;
 mod app_dashboard;
 mod app_jobs;
 mod app_notice;
+mod app_usage;
 mod assets;
 mod chart;
 mod gate;
@@ -27,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/static/quire.js", get(assets::script))
         .merge(admin::router())
         .merge(app_auth::router())
+        .merge(app_billing::router())
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
+        .merge(app_usage::router())
 }

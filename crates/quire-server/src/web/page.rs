@@ -121,3 +121,14 @@ impl FieldErrors {
         self.0.is_empty()
     }
 }
+
+/// A date typed in a form's `field` (`YYYY-MM-DD`, as date inputs send it), as the start of
+/// that UTC day.
+pub fn form_date(
+    field: &str,
+    text: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, ValidationErrors> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+        .map_err(|_| ValidationErrors::single(field, "Give the date as YYYY-MM-DD."))
+}
