@@ -1,6 +1,7 @@
 //! `quire-bench`: starts the release `quire` binary on a fresh database, signs up users, drives
 //! closed-loop HTTP load per scenario and prints requests/s, p50, p99, errors and server RSS.
 
+mod pages;
 mod reservations;
 
 use anyhow::{Context, bail};
@@ -31,6 +32,9 @@ struct Args {
     /// Tenants signed up before the run.
     #[arg(long, default_value_t = 32)]
     users: usize,
+    /// Run only these scenario groups (comma-separated: api, pages, reservations).
+    #[arg(long, value_delimiter = ',', default_value = "api,pages,reservations")]
+    only: Vec<String>,
 }
 
 const PASSWORD: &str = "bench-harbour-lantern-42";
@@ -69,55 +73,63 @@ async fn main() -> anyhow::Result<()> {
         args.database, args.connections, args.seconds, args.users
     );
     println!(
-        "{:<28} {:>10} {:>9} {:>9} {:>8} {:>10}",
+        "{:<44} {:>10} {:>9} {:>9} {:>8} {:>10}",
         "scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB"
     );
     let duration = Duration::from_secs(args.seconds);
     let base = server.base.clone();
 
+    let wanted = |group: &str| args.only.iter().any(|g| g == group);
     let emails = Arc::new(emails);
-    let report = run(&client, args.connections, duration, {
-        let base = base.clone();
-        move |client, i| {
-            let email = emails[i % emails.len()].clone();
-            let url = format!("{base}/api/v1/auth/login/");
+    if wanted("api") {
+        let report = run(&client, args.connections, duration, {
+            let base = base.clone();
+            move |client, i| {
+                let email = emails[i % emails.len()].clone();
+                let url = format!("{base}/api/v1/auth/login/");
+                async move {
+                    client
+                        .post(url)
+                        .json(&json!({"email": email, "password": PASSWORD}))
+                        .send()
+                        .await
+                        .map(|r| r.status() == StatusCode::OK)
+                        .unwrap_or(false)
+                }
+            }
+        })
+        .await;
+        report.print("POST /api/v1/auth/login/", server.rss_mib());
+
+        let tokens = Arc::new(tokens);
+        let report = run(&client, args.connections, duration, move |client, i| {
+            let token = tokens[i % tokens.len()].clone();
+            let url = format!("{base}/api/v1/auth/me/");
             async move {
                 client
-                    .post(url)
-                    .json(&json!({"email": email, "password": PASSWORD}))
+                    .get(url)
+                    .bearer_auth(token)
                     .send()
                     .await
                     .map(|r| r.status() == StatusCode::OK)
                     .unwrap_or(false)
             }
-        }
-    })
-    .await;
-    report.print("POST /api/v1/auth/login/", server.rss_mib());
-
-    let tokens = Arc::new(tokens);
-    let report = run(&client, args.connections, duration, move |client, i| {
-        let token = tokens[i % tokens.len()].clone();
-        let url = format!("{base}/api/v1/auth/me/");
-        async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map(|r| r.status() == StatusCode::OK)
-                .unwrap_or(false)
-        }
-    })
-    .await;
-    report.print("GET /api/v1/auth/me/", server.rss_mib());
+        })
+        .await;
+        report.print("GET /api/v1/auth/me/", server.rss_mib());
+    }
+    if wanted("pages") {
+        pages::run_all(&server, args.connections, duration).await?;
+    }
     println!("peak server RSS: {:.1} MiB", server.peak_rss_mib());
     println!(
         "starter reference data into an empty database: {:.0} ms",
         reference_load.as_secs_f64() * 1000.0
     );
     drop(server);
-    reservations::run(backend, args.connections, duration).await?;
+    if wanted("reservations") {
+        reservations::run(backend, args.connections, duration).await?;
+    }
     Ok(())
 }
 
@@ -275,7 +287,7 @@ impl Report {
     pub(crate) fn print(&self, name: &str, rss_mib: f64) {
         let total = self.latencies.len() + self.errors;
         println!(
-            "{:<28} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10}",
+            "{:<44} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10}",
             name,
             total as f64 / self.elapsed.as_secs_f64(),
             self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
