@@ -68,6 +68,17 @@ pub enum GateRefusals {
     Forbidden(ErrorBody),
 }
 
+/// The refusals every operator endpoint can answer, documented once.
+#[derive(utoipa::IntoResponses)]
+pub enum AdminRefusals {
+    /// No token, or an invalid, expired or revoked one.
+    #[response(status = 401)]
+    NotAuthenticated(ErrorBody),
+    /// A tenant's token: the staff API is for operators only.
+    #[response(status = 403)]
+    NotAnOperator(ErrorBody),
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,

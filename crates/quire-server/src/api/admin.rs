@@ -4,7 +4,7 @@
 
 use super::views::{AdminPaymentView, PaymentView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -44,8 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of payments, each with its account's name and owner", body = Paginated<AdminPaymentView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_payments(
@@ -74,8 +73,7 @@ pub async fn list_payments(
     params(("id" = i64, Path, description = "Payment id")),
     responses(
         (status = 200, description = "Applied", body = PaymentView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such payment", body = ErrorBody),
         (status = 409, description = "Already applied, or rejected", body = ErrorBody),
     ))]
@@ -109,8 +107,7 @@ pub struct Rejection {
     responses(
         (status = 200, description = "Rejected", body = PaymentView),
         (status = 400, description = "No note, or too long", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such payment", body = ErrorBody),
         (status = 409, description = "Not pending", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),

@@ -4,7 +4,7 @@
 
 use super::views::{AccountView, CreditTransactionView, PlanView, SubscriptionView, UserView};
 use crate::{
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -85,8 +85,7 @@ pub struct AdjustmentView {
     responses(
         (status = 200, description = "A page of accounts", body = Paginated<AdminAccountView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list(
@@ -117,8 +116,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account", body = AccountDetailView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
     ))]
 pub async fn retrieve(
@@ -157,8 +155,7 @@ pub async fn retrieve(
     responses(
         (status = 200, description = "A page of ledger rows", body = Paginated<CreditTransactionView>),
         (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such account, or page past the end", body = ErrorBody),
     ))]
 pub async fn ledger(
@@ -193,8 +190,7 @@ pub async fn ledger(
     responses(
         (status = 200, description = "The account now", body = AccountView),
         (status = 400, description = "A status operators do not set, or a reason over 500 characters", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -223,8 +219,7 @@ pub async fn set_status(
     responses(
         (status = 200, description = "Applied (or applied before, for a repeated key)", body = AdjustmentView),
         (status = 400, description = "Zero or too large an amount, no note, a bad key, or more than the balance", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "The key was used for another adjustment", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),

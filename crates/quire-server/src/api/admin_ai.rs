@@ -3,7 +3,7 @@
 //! from the database on every call, so a change applies to the next call on every node.
 
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -134,8 +134,7 @@ pub struct AiSettingsView {
 #[utoipa::path(get, path = "/ai/settings/", tag = "admin", security(("bearer" = [])),
     responses(
         (status = 200, description = "The AI settings", body = AiSettingsView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
     ))]
 pub async fn settings(
     State(state): State<AppState>,
@@ -182,8 +181,7 @@ pub async fn settings(
     responses(
         (status = 200, description = "A page of model rates", body = Paginated<ModelRateView>),
         (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_model_rates(
@@ -207,8 +205,7 @@ pub async fn list_model_rates(
     responses(
         (status = 201, description = "Created", body = ModelRateView),
         (status = 400, description = "Invalid fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 409, description = "The model has rates already", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -236,8 +233,7 @@ pub async fn create_model_rate(
     responses(
         (status = 200, description = "Updated", body = ModelRateView),
         (status = 400, description = "Invalid fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No rates for this model", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -265,8 +261,7 @@ pub async fn update_model_rate(
     params(("model" = String, Path, description = "Model name")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No rates for this model", body = ErrorBody),
         (status = 409, description = "The `*` rate stays", body = ErrorBody),
     ))]
@@ -292,8 +287,7 @@ pub async fn delete_model_rate(
     responses(
         (status = 200, description = "A page of operation prices", body = Paginated<OperationPriceView>),
         (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_operation_prices(
@@ -320,8 +314,7 @@ pub async fn list_operation_prices(
     responses(
         (status = 200, description = "Updated", body = OperationPriceView),
         (status = 400, description = "Invalid fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such operation", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -373,8 +366,7 @@ impl From<Prompt> for PromptView {
 #[utoipa::path(get, path = "/ai/prompts/", tag = "admin", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every prompt", body = Vec<PromptView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
     ))]
 pub async fn list_prompts(
     State(state): State<AppState>,
@@ -406,8 +398,7 @@ pub struct PromptText {
     responses(
         (status = 200, description = "Stored", body = PromptView),
         (status = 400, description = "Empty, too long, or does not render", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such operation", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -435,8 +426,7 @@ pub async fn set_prompt(
     params(("operation" = String, Path, description = "Template operation")),
     responses(
         (status = 204, description = "Back to the built-in template"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such operation, or no override", body = ErrorBody),
     ))]
 pub async fn reset_prompt(
@@ -482,8 +472,7 @@ pub struct PreviewView {
     responses(
         (status = 200, description = "The rendered messages", body = PreviewView),
         (status = 400, description = "The template does not render, or the context is not an object", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such operation", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),

@@ -2,7 +2,7 @@
 //! append-only, so no endpoint changes or removes an entry.
 
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::OperatorContext,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -74,8 +74,7 @@ impl From<Model> for AuditEntryView {
     responses(
         (status = 200, description = "A page of audit entries", body = Paginated<AuditEntryView>),
         (status = 400, description = "Bad page, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list(

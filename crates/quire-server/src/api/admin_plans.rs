@@ -3,7 +3,7 @@
 //! audited; the public `GET /api/v1/auth/plans/` shows the active plans in the new order.
 
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -100,8 +100,7 @@ impl From<&plan::Model> for AdminPlanView {
     responses(
         (status = 200, description = "A page of plans", body = Paginated<AdminPlanView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_plans(
@@ -130,8 +129,7 @@ pub async fn list_plans(
     responses(
         (status = 201, description = "Created", body = AdminPlanView),
         (status = 400, description = "Field errors (a taken slug among them)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
@@ -154,8 +152,7 @@ pub async fn create_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "The plan", body = AdminPlanView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn retrieve_plan(
@@ -176,8 +173,7 @@ pub async fn retrieve_plan(
     responses(
         (status = 200, description = "Changed", body = AdminPlanView),
         (status = 400, description = "Field errors", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -205,8 +201,7 @@ pub async fn update_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
         (status = 409, description = "In use: deactivate instead", body = ErrorBody),
     ))]
@@ -231,8 +226,7 @@ pub async fn delete_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "Active", body = AdminPlanView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn activate_plan(
@@ -250,8 +244,7 @@ pub async fn activate_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "Inactive", body = AdminPlanView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn deactivate_plan(
@@ -286,8 +279,7 @@ async fn set_active(
     responses(
         (status = 200, description = "Every plan, in the new order", body = [AdminPlanView]),
         (status = 400, description = "No ids, an unknown id or one listed twice", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]

@@ -4,7 +4,7 @@
 
 use super::views::{IndustrySectorView, IndustryView};
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -52,8 +52,7 @@ fn sector_view(s: industry_sector::Model) -> IndustrySectorView {
     responses(
         (status = 200, description = "A page of industries", body = Paginated<IndustryView>),
         (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_industries(
@@ -79,8 +78,7 @@ pub async fn list_industries(
     responses(
         (status = 201, description = "Created", body = IndustryView),
         (status = 400, description = "Field errors (a taken slug among them)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
@@ -106,8 +104,7 @@ pub async fn create_industry(
     params(("id" = i64, Path, description = "Industry id")),
     responses(
         (status = 200, description = "The industry with its sectors", body = IndustryView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
     ))]
 pub async fn retrieve_industry(
@@ -126,8 +123,7 @@ pub async fn retrieve_industry(
     responses(
         (status = 200, description = "Changed", body = IndustryView),
         (status = 400, description = "Field errors", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -154,8 +150,7 @@ pub async fn update_industry(
     params(("id" = i64, Path, description = "Industry id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
         (status = 409, description = "Sites or industry sectors use it", body = ErrorBody),
     ))]
@@ -181,8 +176,7 @@ pub async fn delete_industry(
     responses(
         (status = 200, description = "A page of industry sectors", body = Paginated<IndustrySectorView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_industry_sectors(
@@ -208,8 +202,7 @@ pub async fn list_industry_sectors(
     responses(
         (status = 201, description = "Created", body = IndustrySectorView),
         (status = 400, description = "Field errors (an unknown industry or a taken slug among them)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
@@ -232,8 +225,7 @@ pub async fn create_industry_sector(
     params(("id" = i64, Path, description = "Industry sector id")),
     responses(
         (status = 200, description = "The industry sector", body = IndustrySectorView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
     ))]
 pub async fn retrieve_industry_sector(
@@ -253,8 +245,7 @@ pub async fn retrieve_industry_sector(
     responses(
         (status = 200, description = "Changed", body = IndustrySectorView),
         (status = 400, description = "Field errors", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
         (status = 409, description = "A move while tenant sectors use it", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -282,8 +273,7 @@ pub async fn update_industry_sector(
     params(("id" = i64, Path, description = "Industry sector id")),
     responses(
         (status = 204, description = "Deleted, with its seed keywords"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
         (status = 409, description = "Tenant sectors use it", body = ErrorBody),
     ))]

@@ -7,7 +7,7 @@ use super::{
     views::SeedKeywordView,
 };
 use crate::{
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -52,8 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of seed keywords", body = Paginated<SeedKeywordView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list_seed_keywords(
@@ -79,8 +78,7 @@ pub async fn list_seed_keywords(
     responses(
         (status = 201, description = "Created", body = SeedKeywordView),
         (status = 400, description = "Field errors (an unknown industry sector or a duplicate among them)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
@@ -103,8 +101,7 @@ pub async fn create_seed_keyword(
     params(("id" = i64, Path, description = "Seed keyword id")),
     responses(
         (status = 200, description = "The seed keyword", body = SeedKeywordView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
     ))]
 pub async fn retrieve_seed_keyword(
@@ -122,8 +119,7 @@ pub async fn retrieve_seed_keyword(
     responses(
         (status = 200, description = "Changed", body = SeedKeywordView),
         (status = 400, description = "Field errors", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -150,8 +146,7 @@ pub async fn update_seed_keyword(
     params(("id" = i64, Path, description = "Seed keyword id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
     ))]
 pub async fn delete_seed_keyword(
@@ -212,8 +207,7 @@ impl From<ImportOutcome> for SeedImportView {
     responses(
         (status = 200, description = "What was imported and skipped", body = SeedImportView),
         (status = 400, description = "No file, a refused file (on `file`), or rows with errors (`invalid_rows`, with `errors`)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 413, description = "Body over 16 MiB", body = ErrorBody),
         (status = 415, description = "Body is not multipart/form-data", body = ErrorBody),
     ))]

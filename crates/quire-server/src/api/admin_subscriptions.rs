@@ -3,7 +3,7 @@
 
 use super::views::SubscriptionView;
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::{ApiJson, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -44,8 +44,7 @@ pub struct BillingRunView {
     responses(
         (status = 200, description = "A page of subscriptions", body = Paginated<SubscriptionView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list(
@@ -72,8 +71,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
     ))]
 pub async fn retrieve(
@@ -95,8 +93,7 @@ pub async fn retrieve(
     responses(
         (status = 200, description = "The subscription now", body = SubscriptionView),
         (status = 400, description = "An unknown status, a bad date, or a period that ends before it starts", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -119,8 +116,7 @@ pub async fn update(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "What billing did", body = BillingRunView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
     ))]
 pub async fn run_billing(

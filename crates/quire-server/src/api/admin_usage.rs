@@ -2,7 +2,7 @@
 //! revenue (credits × `pricing.credit_value_micro_usd`) and margin; and the daily chart.
 
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::OperatorContext,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -46,8 +46,7 @@ pub struct UsageReportView {
     responses(
         (status = 200, description = "A page of usage groups with totals", body = UsageReportView),
         (status = 400, description = "Bad page, ordering, group or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn report(
@@ -91,8 +90,7 @@ pub struct DailyParams {
     responses(
         (status = 200, description = "One entry per day", body = Vec<DailyUsage>),
         (status = 400, description = "Days out of range", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
     ))]
 pub async fn daily(
     State(state): State<AppState>,

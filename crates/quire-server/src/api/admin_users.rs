@@ -3,7 +3,7 @@
 
 use super::views::UserView;
 use crate::{
-    error::{ApiResult, ErrorBody},
+    error::{AdminRefusals, ApiResult, ErrorBody},
     extract::OperatorContext,
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
@@ -31,8 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "A page of users", body = Paginated<UserView>),
         (status = 400, description = "Bad page, page size, ordering or filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "Page past the end", body = ErrorBody),
     ))]
 pub async fn list(
@@ -57,8 +56,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn retrieve(
@@ -80,8 +78,7 @@ pub async fn retrieve(
     responses(
         (status = 200, description = "The user now", body = UserView),
         (status = 400, description = "The operator's own user", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn deactivate(
@@ -100,8 +97,7 @@ pub async fn deactivate(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user now", body = UserView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an operator", body = ErrorBody),
+        AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn activate(
