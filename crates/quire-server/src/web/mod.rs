@@ -3,12 +3,20 @@
 
 pub mod admin;
 mod admin_accounts;
+mod admin_ai;
+mod admin_ai_prices;
 mod admin_audit;
 mod admin_plans;
+mod admin_prompts;
+mod admin_reference;
+mod admin_sectors;
+mod admin_seed_keyword;
+mod admin_seed_keywords;
 mod admin_usage;
 mod admin_users;
 mod assets;
 mod chart;
+mod form;
 mod page;
 mod session;
 
