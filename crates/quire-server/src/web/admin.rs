@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(super::admin_audit::router())
         .merge(super::admin_users::router())
         .merge(super::admin_usage::router())
+        .merge(super::admin_reference::router())
+        .merge(super::admin_ai::router())
 }
 
 #[derive(Template)]

@@ -2,8 +2,9 @@
 //! (or the gate's page), sign-out, and reporting a transfer before the account can sign in.
 
 use super::{
+    form::{FieldErrors, form_date},
     gate::{self, Refused},
-    page::{FieldErrors, Message, enum_text, failure, form_date, render},
+    page::{Message, enum_text, failure, render},
     session::{cookie, public_form_ok, public_form_token, session_cookie, session_cookie_name},
 };
 use crate::{extract::ClientAddress, state::AppState};
@@ -210,9 +211,15 @@ impl RegisterPage {
 impl RegisterPage {
     /// Messages for fields the form has no input for.
     fn other_errors(&self) -> String {
-        let shown = ["plan_id", "name", "email", "password", "account_name"];
-        self.errors
-            .other_than(&[&shown[..], &["payment_method"]].concat())
+        let shown = [
+            "plan_id",
+            "name",
+            "email",
+            "password",
+            "account_name",
+            "payment_method",
+        ];
+        self.errors.rest(&shown)
     }
 }
 

@@ -3,8 +3,9 @@
 
 use super::{
     app_notice::{Notice, explain},
+    form::{FieldErrors, form_date},
     member::{AppChrome, MemberPage, not_found},
-    page::{FieldErrors, enum_text, failure, form_date, render},
+    page::{enum_text, failure, render},
     session::expired_form,
 };
 use crate::state::AppState;

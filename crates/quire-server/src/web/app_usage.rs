@@ -3,8 +3,9 @@
 
 use super::{
     app_notice::{Notice, explain},
+    form::form_date,
     member::{AppChrome, MemberPage},
-    page::{PAGE_SIZE, enum_text, failure, form_date, render},
+    page::{PAGE_SIZE, enum_text, failure, render},
 };
 use crate::state::AppState;
 use askama::Template;

@@ -3,8 +3,15 @@
 
 pub mod admin;
 mod admin_accounts;
+mod admin_ai;
+mod admin_ai_prices;
 mod admin_audit;
 mod admin_plans;
+mod admin_prompts;
+mod admin_reference;
+mod admin_sectors;
+mod admin_seed_keyword;
+mod admin_seed_keywords;
 mod admin_usage;
 mod admin_users;
 mod app_auth;
@@ -15,6 +22,7 @@ mod app_notice;
 mod app_usage;
 mod assets;
 mod chart;
+mod form;
 mod gate;
 mod member;
 mod page;

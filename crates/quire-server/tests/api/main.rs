@@ -14,6 +14,8 @@ mod browser;
 mod common;
 mod console_browser;
 mod console_pages;
+mod console_reference;
+mod console_reference_browser;
 mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
