@@ -11,6 +11,7 @@ mod assets;
 mod chart;
 mod page;
 mod session;
+mod table;
 
 use crate::state::AppState;
 use axum::{Router, routing::get};
