@@ -4,11 +4,13 @@
 pub mod admin;
 mod admin_accounts;
 mod admin_audit;
+mod admin_plan_form;
 mod admin_plans;
 mod admin_usage;
 mod admin_users;
 mod assets;
 mod chart;
+mod form;
 mod page;
 mod session;
 mod table;

@@ -12,6 +12,7 @@ mod browser;
 mod common;
 mod console_browser;
 mod console_pages;
+mod console_plans;
 mod credits_and_jobs;
 mod f1_signup;
 mod f2_login;
