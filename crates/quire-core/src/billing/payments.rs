@@ -65,6 +65,33 @@ pub fn format_amount(minor: i64, currency: &str) -> String {
     format!("{}.{:02} {currency}", minor / 100, (minor % 100).abs())
 }
 
+/// `"29.00"` (also `"29"`, `"29.5"`, `"-3.10"`) → `2900` minor units, exactly: digits, an
+/// optional leading `-`, at most two decimals after a `.`. `None` for anything else (more
+/// decimals, other characters, beyond `i64`); the range is the caller's rule.
+pub fn parse_amount(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() => (whole, fraction),
+        Some(_) => return None,
+        None => (digits, ""),
+    };
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || fraction.len() > 2 || !all_digits(fraction) {
+        return None;
+    }
+    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
+    let minor = whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)?;
+    Some(if negative { -minor } else { minor })
+}
+
 /// Creates a pending payment for one period of `plan` (or a switch to it), with a fresh unique
 /// reference.
 pub async fn create_pending(
@@ -399,5 +426,40 @@ mod tests {
         assert_eq!(format_amount(2900, "USD"), "29.00 USD");
         assert_eq!(format_amount(199_005, "EUR"), "1990.05 EUR");
         assert_eq!(format_amount(0, "USD"), "0.00 USD");
+    }
+
+    #[test]
+    fn decimal_amounts_become_exact_minor_units() {
+        for (text, minor) in [
+            ("29.00", 2_900),
+            (" 29 ", 2_900),
+            ("29.5", 2_950),
+            ("0.05", 5),
+            ("1990.05", 199_005),
+            ("-3.10", -310),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_amount(text), Some(minor), "{text}");
+        }
+        for text in [
+            "29.005",
+            "29.",
+            ".5",
+            "",
+            "-",
+            "29,00",
+            "1e3",
+            "+5",
+            "2 9",
+            "29.0a",
+            "--1",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_amount(text), None, "{text:?}");
+        }
+        assert_eq!(
+            parse_amount(&format_amount(123_456, "EUR").replace(" EUR", "")),
+            Some(123_456)
+        );
     }
 }

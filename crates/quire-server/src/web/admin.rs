@@ -8,6 +8,7 @@ use super::{
         Chrome, CsrfForm, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
         session_cookie, session_cookie_name,
     },
+    table::Sort,
 };
 use crate::{extract::ClientAddress, state::AppState};
 use askama::Template;
@@ -257,6 +258,7 @@ struct PaymentsPage {
     /// The status filter's choices, and whether each is the one shown.
     status_options: Vec<(&'static str, bool)>,
     rows: Vec<PaymentRow>,
+    sort: Sort,
     page: u64,
     pages: u64,
     notice: Option<Notice>,
@@ -323,6 +325,7 @@ struct Notice {
 #[derive(Deserialize)]
 struct PaymentsQuery {
     status: Option<String>,
+    ordering: Option<String>,
     page: Option<u64>,
     /// The outcome of the action that redirected here, and the payment's reference.
     done: Option<String>,
@@ -348,11 +351,21 @@ async fn payments_page(
         },
         account_id: None,
     };
+    let mut sort = Sort::new(
+        "/admin/payments",
+        &[("status", &status)],
+        query.ordering.as_deref(),
+    );
     let request = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
         Ok(request) => request,
-        Err(error) => return failure(&error),
+        Err(_) => return Redirect::to("/admin/payments").into_response(),
     };
-    let listed = match payments::list_all(&state.quire.db, filter, None, request).await {
+    let db = &state.quire.db;
+    let mut listed = payments::list_all(db, filter.clone(), sort.ordering(), request).await;
+    if sort.refused(&listed) {
+        listed = payments::list_all(db, filter, None, request).await;
+    }
+    let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => return Redirect::to("/admin/payments").into_response(),
         Err(error) => return failure(&error),
@@ -386,6 +399,7 @@ async fn payments_page(
                 .map(|option| (*option, *option == status))
                 .collect(),
             status,
+            sort,
             page: listed.page,
             pages,
             rows: listed.items.into_iter().map(PaymentRow::from).collect(),

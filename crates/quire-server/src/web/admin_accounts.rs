@@ -5,6 +5,7 @@
 use super::{
     page::{PAGE_SIZE, enum_text, failure, messages, render},
     session::{Chrome, CsrfForm, OperatorPage, expired_form, new_form_token},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -65,8 +66,7 @@ struct AccountsPage {
     search: String,
     status_options: Vec<(&'static str, bool)>,
     rows: Vec<AccountRow>,
-    /// The filters as a query string, for the pager's links.
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
 }
@@ -86,6 +86,7 @@ struct AccountRow {
 struct AccountsQuery {
     search: Option<String>,
     status: Option<String>,
+    ordering: Option<String>,
     page: Option<u64>,
 }
 
@@ -104,11 +105,21 @@ async fn accounts_page(
         status: serde_json::from_value(serde_json::Value::String(status.clone())).ok(),
         plan_id: None,
     };
+    let mut sort = Sort::new(
+        "/admin/accounts",
+        &[("search", &search), ("status", &status)],
+        query.ordering.as_deref(),
+    );
     let request = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
         Ok(request) => request,
-        Err(error) => return failure(&error),
+        Err(_) => return Redirect::to("/admin/accounts").into_response(),
     };
-    let listed = match accounts::list(&state.quire.db, filter, None, request).await {
+    let db = &state.quire.db;
+    let mut listed = accounts::list(db, filter.clone(), sort.ordering(), request).await;
+    if sort.refused(&listed) {
+        listed = accounts::list(db, filter, None, request).await;
+    }
+    let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => return Redirect::to("/admin/accounts").into_response(),
         Err(error) => return failure(&error),
@@ -122,8 +133,7 @@ async fn accounts_page(
                 .iter()
                 .map(|option| (*option, *option == status))
                 .collect(),
-            query: serde_urlencoded::to_string([("search", &search), ("status", &status)])
-                .unwrap_or_default(),
+            sort,
             search,
             page: listed.page,
             pages,

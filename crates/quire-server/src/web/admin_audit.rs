@@ -4,6 +4,7 @@
 use super::{
     page::{PAGE_SIZE, failure, messages, render},
     session::{Chrome, OperatorPage},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -33,7 +34,7 @@ struct AuditPage {
     account_id: String,
     search: String,
     rows: Vec<AuditRow>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     error: Option<String>,
@@ -57,6 +58,7 @@ struct AuditQuery {
     account_id: String,
     #[serde(default)]
     search: String,
+    ordering: Option<String>,
     page: Option<u64>,
 }
 
@@ -67,12 +69,15 @@ async fn audit_page(
 ) -> Response {
     let mut view = AuditPage {
         chrome: page.chrome("audit"),
-        query: serde_urlencoded::to_string([
-            ("action", &query.action),
-            ("account_id", &query.account_id),
-            ("search", &query.search),
-        ])
-        .unwrap_or_default(),
+        sort: Sort::new(
+            "/admin/audit",
+            &[
+                ("action", &query.action),
+                ("account_id", &query.account_id),
+                ("search", &query.search),
+            ],
+            query.ordering.as_deref(),
+        ),
         action: query.action.clone(),
         account_id: query.account_id.clone(),
         search: query.search.clone(),
@@ -97,8 +102,16 @@ async fn audit_page(
         search: Some(query.search.trim().to_owned()).filter(|s| !s.is_empty()),
         ..AuditFilter::default()
     };
+    let db = &state.quire.db;
     let listed = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
-        Ok(request) => audit_log::list(&state.quire.db, filter, None, request).await,
+        Ok(request) => {
+            let listed = audit_log::list(db, filter.clone(), view.sort.ordering(), request).await;
+            if view.sort.refused(&listed) {
+                audit_log::list(db, filter, None, request).await
+            } else {
+                listed
+            }
+        }
         Err(error) => Err(error),
     };
     match listed {

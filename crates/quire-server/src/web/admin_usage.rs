@@ -4,6 +4,7 @@
 use super::{
     page::{PAGE_SIZE, failure, messages, render},
     session::{Chrome, OperatorPage},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -45,7 +46,7 @@ struct UsagePage {
     to: String,
     totals: Totals,
     rows: Vec<Row>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     error: Option<String>,
@@ -119,6 +120,7 @@ struct UsageQuery {
     from: String,
     #[serde(default)]
     to: String,
+    ordering: Option<String>,
     page: Option<u64>,
 }
 
@@ -136,12 +138,15 @@ async fn usage_page(
         chrome: page.chrome("usage"),
         credit_value: format!("{} micro-USD", credit_value),
         group_options: GROUPINGS.iter().map(|g| (*g, *g == group_by)).collect(),
-        query: serde_urlencoded::to_string([
-            ("group_by", &group_by),
-            ("from", &query.from),
-            ("to", &query.to),
-        ])
-        .unwrap_or_default(),
+        sort: Sort::new(
+            "/admin/usage",
+            &[
+                ("group_by", &group_by),
+                ("from", &query.from),
+                ("to", &query.to),
+            ],
+            query.ordering.as_deref(),
+        ),
         from: query.from.clone(),
         to: query.to.clone(),
         totals: Totals::from(&UsageFigures::default()),
@@ -166,8 +171,17 @@ async fn usage_page(
         group_by: Some(group_by),
         ..UsageReportFilter::default()
     };
+    let db = &state.quire.db;
     let report = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
-        Ok(request) => usage::report(&state.quire.db, filter, None, request, credit_value).await,
+        Ok(request) => {
+            let ordering = view.sort.ordering();
+            let report = usage::report(db, filter.clone(), ordering, request, credit_value).await;
+            if view.sort.refused(&report) {
+                usage::report(db, filter, None, request, credit_value).await
+            } else {
+                report
+            }
+        }
         Err(error) => Err(error),
     };
     match report {

@@ -4,6 +4,7 @@
 use super::{
     page::{PAGE_SIZE, enum_text, failure, render},
     session::{Chrome, CsrfForm, OperatorPage, expired_form},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -34,7 +35,7 @@ struct UsersPage {
     chrome: Chrome,
     search: String,
     rows: Vec<UserRow>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     notice: Option<Notice>,
@@ -59,6 +60,7 @@ struct UserRow {
 struct UsersQuery {
     #[serde(default)]
     search: String,
+    ordering: Option<String>,
     page: Option<u64>,
     done: Option<String>,
 }
@@ -72,10 +74,20 @@ async fn users_page(
         search: Some(query.search.trim().to_owned()).filter(|s| !s.is_empty()),
         ..UserFilter::default()
     };
-    let listed = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
-        Ok(request) => users::list(&state.quire.db, filter, None, request).await,
-        Err(error) => Err(error),
+    let mut sort = Sort::new(
+        "/admin/users",
+        &[("search", &query.search)],
+        query.ordering.as_deref(),
+    );
+    let request = match PageRequest::new(query.page, Some(PAGE_SIZE)) {
+        Ok(request) => request,
+        Err(_) => return Redirect::to("/admin/users").into_response(),
     };
+    let db = &state.quire.db;
+    let mut listed = users::list(db, filter.clone(), sort.ordering(), request).await;
+    if sort.refused(&listed) {
+        listed = users::list(db, filter, None, request).await;
+    }
     let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => return Redirect::to("/admin/users").into_response(),
@@ -85,7 +97,7 @@ async fn users_page(
         StatusCode::OK,
         &UsersPage {
             chrome: page.chrome("users"),
-            query: serde_urlencoded::to_string([("search", &query.search)]).unwrap_or_default(),
+            sort,
             search: query.search,
             page: listed.page,
             pages: listed.count.div_ceil(PAGE_SIZE).max(1),

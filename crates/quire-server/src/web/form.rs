@@ -13,7 +13,7 @@ impl FieldErrors {
     }
 
     /// The messages of `field`, as one sentence run; empty when it has none.
-    pub fn get(&self, field: &str) -> String {
+    pub fn of(&self, field: &str) -> String {
         self.0
             .fields()
             .get(field)
@@ -37,6 +37,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// How many fields need correcting.
+    pub fn count(&self) -> usize {
+        self.0.fields().len()
+    }
+
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.add(field, message);
     }
@@ -45,6 +50,25 @@ impl FieldErrors {
     pub fn into_result(self) -> Result<(), Error> {
         self.0.into_result()
     }
+}
+
+impl From<ValidationErrors> for FieldErrors {
+    fn from(errors: ValidationErrors) -> Self {
+        Self(errors)
+    }
+}
+
+/// `text` as a whole number of type `T`; otherwise `None` and a message on `field`.
+pub fn parse_whole<T: std::str::FromStr>(
+    errors: &mut ValidationErrors,
+    field: &str,
+    text: &str,
+) -> Option<T> {
+    let parsed = text.trim().parse().ok();
+    if parsed.is_none() {
+        errors.add(field, "Give a whole number.");
+    }
+    parsed
 }
 
 /// `text` as a whole number; a message for `field` otherwise.
@@ -139,6 +163,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn whole_numbers_are_read_or_refused_in_words() {
+        let mut errors = ValidationErrors::default();
+        assert_eq!(parse_whole::<i32>(&mut errors, "max_sites", " 5 "), Some(5));
+        assert_eq!(parse_whole::<i32>(&mut errors, "max_users", "5.5"), None);
+        assert_eq!(
+            parse_whole::<i32>(&mut errors, "trial_days", "99999999999"),
+            None
+        );
+        let errors = FieldErrors::from(errors);
+        assert_eq!(errors.count(), 2);
+        assert_eq!(errors.of("max_users"), "Give a whole number.");
+        assert_eq!(errors.of("max_sites"), "");
+    }
+
+    #[test]
     fn decimals_scale_exactly_or_are_refused() {
         for (text, value) in [
             ("0.15", 150_000),
@@ -181,8 +220,8 @@ mod tests {
         errors.add("slug", "Taken.");
         errors.add("slug", "Too long.");
         errors.add("industry_id", "No such industry.");
-        assert_eq!(errors.get("slug"), "Taken. Too long.");
-        assert_eq!(errors.get("name"), "");
+        assert_eq!(errors.of("slug"), "Taken. Too long.");
+        assert_eq!(errors.of("name"), "");
         assert_eq!(errors.rest(&["slug", "name"]), "No such industry.");
         assert_eq!(query(&[("a", "x y"), ("b", ""), ("c", "/")]), "a=x+y&c=%2F");
         assert_eq!(segment("openai/gpt-5"), "openai%2Fgpt-5");

@@ -6,6 +6,7 @@ mod admin_accounts;
 mod admin_ai;
 mod admin_ai_prices;
 mod admin_audit;
+mod admin_plan_form;
 mod admin_plans;
 mod admin_prompts;
 mod admin_reference;
@@ -27,6 +28,7 @@ mod gate;
 mod member;
 mod page;
 mod session;
+mod table;
 
 use crate::state::AppState;
 use axum::{Router, routing::get};

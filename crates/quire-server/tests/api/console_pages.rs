@@ -13,7 +13,7 @@ use sea_orm::EntityTrait;
 quire_testkit::on_both_backends!(the_console_guards_its_sessions_and_forms);
 
 /// A browser-like client that does not follow redirects, so each answer can be checked.
-fn client() -> Client {
+pub fn client() -> Client {
     Client::builder()
         .redirect(Policy::none())
         .build()
@@ -21,7 +21,7 @@ fn client() -> Client {
 }
 
 /// The value of cookie `name` set by `response`, and the whole `Set-Cookie` line.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
     response
         .headers()
         .get_all(header::SET_COOKIE)
@@ -34,7 +34,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, Strin
         })
 }
 
-fn hidden_csrf(html: &str) -> String {
+pub fn hidden_csrf(html: &str) -> String {
     html.split("name=\"csrf\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
@@ -43,7 +43,7 @@ fn hidden_csrf(html: &str) -> String {
 }
 
 /// Signs in through the form; answers the sign-in response.
-async fn sign_in(app: &TestApp, email: &str) -> reqwest::Response {
+pub async fn sign_in(app: &TestApp, email: &str) -> reqwest::Response {
     let client = client();
     let form = client
         .get(app.url("/admin/login"))

@@ -14,6 +14,7 @@ mod browser;
 mod common;
 mod console_browser;
 mod console_pages;
+mod console_plans;
 mod console_reference;
 mod console_reference_browser;
 mod credits_and_jobs;
