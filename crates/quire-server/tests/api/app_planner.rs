@@ -573,6 +573,35 @@ async fn another_tenants_ids_are_not_found_and_forged_forms_change_nothing(backe
     let forged_import = ada.import(sector.id, GOOD_FILE, "forged").await;
     assert_eq!(forged_import.status(), StatusCode::FORBIDDEN);
     assert!(keywords_of(&app, ada.account_id).await.is_empty());
+
+    // The seed library: two picked, then one of them again (skipped and counted).
+    let (status, library) = ada
+        .get(&format!("/keywords/seeds?sector_id={}", sector.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seeds: Vec<String> = library
+        .split("name=\"seed_ids\" value=\"")
+        .skip(1)
+        .take(2)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    assert_eq!(seeds.len(), 2, "{library}");
+    let picked = [
+        ("sector_id", sector.id.to_string()),
+        ("seed_ids", seeds[0].clone()),
+        ("seed_ids", seeds[1].clone()),
+    ];
+    let added = ada.post("/keywords/seeds", &picked).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let (_, list) = ada.get(&location(&added)).await;
+    assert!(
+        list.contains("2 keywords added from the seed library; 0 were already"),
+        "{list}"
+    );
+    let again = ada.post("/keywords/seeds", &picked[..2]).await;
+    let (_, list) = ada.get(&location(&again)).await;
+    assert!(list.contains("0 keywords added from the seed library; 1 were already"));
+    assert_eq!(keywords_of(&app, ada.account_id).await.len(), 2);
     let forged_delete = ada
         .post_as_is(
             &format!("/sites/{site_id}/delete"),
