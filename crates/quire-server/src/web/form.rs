@@ -158,6 +158,17 @@ pub fn segment(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// A date typed in a form's `field` (`YYYY-MM-DD`, as date inputs send it), as the start of
+/// that UTC day.
+pub fn form_date(
+    field: &str,
+    text: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, ValidationErrors> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+        .map_err(|_| ValidationErrors::single(field, "Give the date as YYYY-MM-DD."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,15 +238,4 @@ mod tests {
         assert_eq!(segment("openai/gpt-5"), "openai%2Fgpt-5");
         assert_eq!(segment("*"), "*");
     }
-}
-
-/// A date typed in a form's `field` (`YYYY-MM-DD`, as date inputs send it), as the start of
-/// that UTC day.
-pub fn form_date(
-    field: &str,
-    text: &str,
-) -> Result<chrono::DateTime<chrono::Utc>, ValidationErrors> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
-        .map_err(|_| ValidationErrors::single(field, "Give the date as YYYY-MM-DD."))
 }

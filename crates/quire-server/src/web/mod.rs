@@ -17,9 +17,18 @@ mod admin_usage;
 mod admin_users;
 mod app_auth;
 mod app_billing;
+mod app_clusters;
 mod app_dashboard;
+mod app_ideas;
 mod app_jobs;
+mod app_keyword_actions;
+mod app_keyword_edit;
+mod app_keyword_files;
+mod app_keyword_seeds;
+mod app_keywords;
 mod app_notice;
+mod app_planner;
+mod app_sites;
 mod app_usage;
 mod assets;
 mod chart;
@@ -43,4 +52,12 @@ pub fn router() -> Router<AppState> {
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
         .merge(app_usage::router())
+        .merge(app_sites::router())
+        .merge(app_keywords::router())
+        .merge(app_keyword_actions::router())
+        .merge(app_keyword_edit::router())
+        .merge(app_keyword_files::router())
+        .merge(app_keyword_seeds::router())
+        .merge(app_clusters::router())
+        .merge(app_ideas::router())
 }

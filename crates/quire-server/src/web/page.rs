@@ -58,13 +58,13 @@ impl Message {
 
 /// An unexpected error: logged, and a page that says so.
 pub fn failure(error: &Error) -> Response {
-    tracing::error!(%error, "console page failed");
+    tracing::error!(%error, "page failed");
     Message {
         heading: "Something went wrong",
-        text: "Nothing was changed. Try again; if it keeps happening, check the server log."
-            .to_owned(),
-        link: "/admin/",
-        link_text: "Back to the console",
+        text: "Nothing was changed. Try again; if it keeps happening, tell support.".to_owned(),
+        // `/` leads a member to their dashboard and an operator to the console.
+        link: "/",
+        link_text: "Back to Quire",
     }
     .respond(StatusCode::INTERNAL_SERVER_ERROR)
 }

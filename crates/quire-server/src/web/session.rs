@@ -121,8 +121,8 @@ pub fn expired_form() -> Response {
     Message {
         heading: "This form has expired",
         text: "Nothing was changed. Go back, reload the page and try again.".to_owned(),
-        link: "/admin/",
-        link_text: "Back to the console",
+        link: "/",
+        link_text: "Back to Quire",
     }
     .respond(StatusCode::FORBIDDEN)
 }

@@ -144,19 +144,59 @@ impl Browser {
         field.send_keys(text).await.expect("type");
     }
 
+    /// Clicks a link or button that loads a page, and waits until the next page has loaded (or
+    /// a confirmation dialog opened: [`Browser::accept_dialog`] waits for the page then), so
+    /// the next step never reads the page it left.
     pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.mark_page().await;
+        element.click().await.expect("click");
+        self.wait_for_next_page().await;
+    }
+
+    /// Clicks what changes the page in place (a checkbox, an option of a select).
+    pub async fn choose(&self, css: &str) {
         self.find(css).await.click().await.expect("click");
     }
 
-    /// Accepts the confirmation dialog a destructive action opens.
+    /// Accepts the confirmation dialog a destructive action opens, and waits for the page the
+    /// action loads.
     pub async fn accept_dialog(&self) {
         for _ in 0..50 {
             if self.client.accept_alert().await.is_ok() {
+                self.wait_for_next_page().await;
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("no confirmation dialog appeared");
+    }
+
+    /// Marks the current document, so that a new one can be told apart from it.
+    async fn mark_page(&self) {
+        self.client
+            .execute("window.__quireOldPage = true; return true;", vec![])
+            .await
+            .expect("mark the page");
+    }
+
+    /// Waits up to ten seconds for a document without the mark to finish loading; returns at
+    /// once while a dialog is open (the page is left only once it is answered).
+    async fn wait_for_next_page(&self) {
+        let probe = "return window.__quireOldPage === true ? 'old' : document.readyState;";
+        for _ in 0..200 {
+            // Asked first: a script run while a dialog is open would dismiss it.
+            if self.client.get_alert_text().await.is_ok() {
+                return;
+            }
+            if let Ok(state) = self.client.execute(probe, vec![]).await
+                && state == "complete"
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the next page did not load within 10 s");
     }
 
     pub async fn text(&self, css: &str) -> String {

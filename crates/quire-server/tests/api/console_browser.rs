@@ -175,7 +175,7 @@ async fn an_operator_withdraws_a_plan_and_runs_billing_on_edited_dates() {
             b.open(&format!("{base}/admin/accounts?search=member%40"))
                 .await;
             b.click("tbody a").await;
-            b.click("select[name=status] option[value=active]").await;
+            b.choose("select[name=status] option[value=active]").await;
             // A period that ended yesterday, then the billing job on it.
             let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(1))
                 .format("%Y-%m-%dT%H:%M")

@@ -106,7 +106,7 @@ async fn an_operator_imports_seed_keywords_from_a_csv_file() {
             assert!(notice.contains("2 keywords added"), "{notice}");
 
             b.step("listed");
-            b.click(&format!("#filter-sector option[value='{}']", launchers.id))
+            b.choose(&format!("#filter-sector option[value='{}']", launchers.id))
                 .await;
             b.click("form.filters button").await;
             b.find("#filter-sector option[selected]").await;

@@ -10,6 +10,7 @@ mod admin_usage;
 mod ai_setup;
 mod app_browser;
 mod app_pages;
+mod app_planner;
 mod browser;
 mod common;
 mod console_browser;
