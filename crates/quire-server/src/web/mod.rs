@@ -8,9 +8,15 @@ mod admin_plans;
 mod admin_usage;
 mod admin_users;
 mod app_auth;
+mod app_content;
+mod app_content_versions;
 mod app_dashboard;
 mod app_jobs;
+mod app_lists;
 mod app_notice;
+mod app_writer;
+mod app_writer_brief;
+mod app_writer_generate;
 mod assets;
 mod chart;
 mod gate;
@@ -29,4 +35,8 @@ pub fn router() -> Router<AppState> {
         .merge(app_auth::router())
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
+        .merge(app_writer::router())
+        .merge(app_writer_generate::router())
+        .merge(app_content::router())
+        .merge(app_content_versions::router())
 }

@@ -8,6 +8,7 @@ mod admin_reference;
 mod admin_subscriptions;
 mod admin_usage;
 mod ai_setup;
+mod app_writer;
 mod browser;
 mod common;
 mod console_browser;
