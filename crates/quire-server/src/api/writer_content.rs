@@ -18,7 +18,7 @@ use quire_core::{
     entities::{content, content_version, enums::ContentStatus},
     writer::{
         content::{self as articles, ContentFilter, ContentPatch, Revert},
-        export::ExportParams,
+        export::{ExportParams, Exported},
         sections::Section,
         versions,
     },
@@ -378,7 +378,12 @@ pub async fn export(
         params.format.unwrap_or_default(),
     )
     .await?;
-    Ok((
+    Ok(download(file))
+}
+
+/// An export as a download, with the headers both the API and the app's pages send.
+pub(crate) fn download(file: Exported) -> impl IntoResponse {
+    (
         [
             (header::CONTENT_TYPE, file.content_type.to_owned()),
             (
@@ -388,5 +393,5 @@ pub async fn export(
             (header::CONTENT_SECURITY_POLICY, EXPORT_CSP.to_owned()),
         ],
         file.body,
-    ))
+    )
 }

@@ -18,6 +18,8 @@ mod admin_users;
 mod app_auth;
 mod app_billing;
 mod app_clusters;
+mod app_content;
+mod app_content_versions;
 mod app_dashboard;
 mod app_ideas;
 mod app_jobs;
@@ -26,10 +28,14 @@ mod app_keyword_edit;
 mod app_keyword_files;
 mod app_keyword_seeds;
 mod app_keywords;
+mod app_lists;
 mod app_notice;
 mod app_planner;
 mod app_sites;
 mod app_usage;
+mod app_writer;
+mod app_writer_brief;
+mod app_writer_generate;
 mod assets;
 mod chart;
 mod form;
@@ -60,4 +66,8 @@ pub fn router() -> Router<AppState> {
         .merge(app_keyword_seeds::router())
         .merge(app_clusters::router())
         .merge(app_ideas::router())
+        .merge(app_writer::router())
+        .merge(app_writer_generate::router())
+        .merge(app_content::router())
+        .merge(app_content_versions::router())
 }

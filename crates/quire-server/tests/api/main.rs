@@ -11,6 +11,7 @@ mod ai_setup;
 mod app_browser;
 mod app_pages;
 mod app_planner;
+mod app_writer;
 mod browser;
 mod common;
 mod console_browser;
