@@ -9,6 +9,7 @@ use crate::{
 };
 use chrono::TimeDelta;
 use quire_core::{accounts::operators, billing::job};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_customer_signs_up_pays_by_transfer_and_gets_in() {
@@ -132,4 +133,125 @@ async fn a_cancelled_subscription_ends_with_its_period() {
             assert_eq!(b.path().await, "/login");
         })
         .await;
+}
+
+/// How long a job page may take to show its finished job (the offline provider is quick; the
+/// page polls every second).
+const JOB: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_free_member_plans_and_writes_an_article_in_the_browser() {
+    let Some(browser) = Browser::start("journey_plan_and_write").await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let _workers = app.start_workers(1);
+    let base = app.base.clone();
+    let csv = std::env::temp_dir().join(format!("quire-journey-{}.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        "keyword,volume,difficulty,intent\ntrail running shoes,900,30,commercial\n\
+         best trail running shoes,700,35,commercial\ntrail shoes for women,400,20,commercial\n\
+         how to clean running shoes,300,10,informational\nrunning shoe care tips,250,12,informational\n",
+    )
+    .expect("a CSV file");
+    let csv_path = csv.display().to_string();
+    browser
+        .run(async |b| {
+            b.step("sign_up_free");
+            b.open(&format!("{base}/register?plan=free")).await;
+            b.fill("#name", "Wren Writer").await;
+            b.fill("#email", "wren@example.com").await;
+            b.fill("#password", PASSWORD).await;
+            b.click("form[action='/register'] button[type=submit]")
+                .await;
+            assert_eq!(b.path().await, "/dashboard");
+
+            b.step("site");
+            b.click("nav a[href='/sites']").await;
+            b.fill("#site-name", "Trail Journal").await;
+            b.fill("#site-url", "trail.example.com").await;
+            b.click("form[action='/sites'] button[type=submit]").await;
+            b.step("sector");
+            b.fill("#sector-name", "Running shoes").await;
+            b.click("form[action$='/sectors'] button[type=submit]")
+                .await;
+            assert!(b.text("main").await.contains("Running shoes"));
+
+            b.step("import");
+            b.click("nav a[href='/keywords']").await;
+            b.click("a[href^='/keywords/import']").await;
+            b.choose("#i-sector option:nth-child(2)").await;
+            b.find("#i-file")
+                .await
+                .send_keys(&csv_path)
+                .await
+                .expect("choose the file");
+            b.click("form[action='/keywords/import'] button[type=submit]")
+                .await;
+            assert_eq!(b.text("#import-added").await, "5");
+
+            b.step("auto_cluster");
+            b.click("nav a[href='/keywords']").await;
+            b.choose("input[data-select-all=ids]").await;
+            b.choose("#b-sector option:nth-child(2)").await;
+            b.choose("#b-method option[value=local]").await;
+            b.click("#auto-cluster").await;
+            let estimate = b.text("#estimate-credits").await;
+            assert!(
+                estimate.parse::<i64>().is_ok(),
+                "an estimate before confirming: {estimate}"
+            );
+            b.click("#confirm").await;
+            b.find_within("#job-next", JOB).await;
+            b.click("#job-next").await;
+            assert_eq!(b.path().await, "/clusters");
+
+            b.step("generate_ideas");
+            b.choose("input[data-select-all=ids]").await;
+            b.click("#generate-ideas").await;
+            b.find("#estimate-credits").await;
+            b.click("#confirm").await;
+            b.find_within("#job-next", JOB).await;
+            b.click("#job-next").await;
+            assert_eq!(b.path().await, "/ideas");
+
+            b.step("send_to_writer");
+            b.choose("tbody input[name=ids]").await;
+            b.click("#send-to-writer").await;
+            b.click("#to-writer").await;
+            assert_eq!(b.path().await, "/writer");
+
+            b.step("generate_article");
+            b.choose("tbody input[name=task_ids]").await;
+            b.click("#generate-selected").await;
+            b.find("#estimate-credits").await;
+            b.click("#generate-start").await;
+            b.find_within("#job-next", JOB).await;
+            b.click("#job-next").await;
+            assert!(b.path().await.starts_with("/content/"));
+            let article = b.text("#article").await;
+            assert!(
+                article.contains("Offline draft"),
+                "labelled offline: {article}"
+            );
+
+            b.step("regenerate_section");
+            b.choose("details.regenerate:nth-of-type(1) summary").await;
+            b.fill("details.regenerate textarea", "shorter, with an example")
+                .await;
+            b.click("details.regenerate button[type=submit]").await;
+            b.find_within("#job-next", JOB).await;
+            b.click("#job-next").await;
+            assert!(b.text("#article").await.contains("Offline draft rewrite"));
+
+            b.step("export");
+            let content = b.path().await;
+            let markdown = b.fetch(&format!("{content}/export?format=markdown")).await;
+            assert!(markdown.contains("Offline draft"), "{markdown}");
+            let html = b.fetch(&format!("{content}/export?format=html")).await;
+            assert!(html.contains("<h2") && !html.contains("<script"), "{html}");
+        })
+        .await;
+    let _ = std::fs::remove_file(&csv);
 }

@@ -130,9 +130,14 @@ impl Browser {
 
     /// The first element matching `css`, waiting up to five seconds for it.
     pub async fn find(&self, css: &str) -> Element {
+        self.find_within(css, Duration::from_secs(5)).await
+    }
+
+    /// The first element matching `css`, waiting up to `wait` for it (long work).
+    pub async fn find_within(&self, css: &str, wait: Duration) -> Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(5))
+            .at_most(wait)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no element {css}: {error}"))
@@ -197,6 +202,20 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the next page did not load within 10 s");
+    }
+
+    /// The body of `path` fetched by the page's own script, with the browser's session (for
+    /// downloads, which do not open as pages).
+    pub async fn fetch(&self, path: &str) -> String {
+        let script = "const done = arguments[arguments.length - 1]; \
+                      fetch(arguments[0]).then((r) => r.text()).then(done, (e) => done(String(e)));";
+        self.client
+            .execute_async(script, vec![json!(path)])
+            .await
+            .expect("fetch")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn text(&self, css: &str) -> String {
