@@ -1,7 +1,9 @@
 //! The tenant app's journeys in a real browser (issue 9's browser tests): (a) pricing → sign
 //! up on a paid plan → the transfer's instructions → an operator confirms it in the console →
-//! the member signs in; (c) cancel at the period's end, billing runs once the period is over,
-//! and the member meets the subscription-required page.
+//! the member signs in; (b) a free member plans and writes: site, sector, CSV import, Auto
+//! Cluster, ideas, the writer, an article, a section rewritten, the exports; (c) cancel at the
+//! period's end, billing runs once the period is over, and the member meets the
+//! subscription-required page.
 
 use crate::{
     browser::Browser,
