@@ -33,7 +33,7 @@ pub async fn run_all(
         "/dashboard".to_owned(),
         "/sites".to_owned(),
         format!("/sites/{site_id}"),
-        format!("/keywords?site={site_id}&status=new&ordering=-volume&page=3"),
+        format!("/keywords?site_id={site_id}&status=active&ordering=-volume&page=3"),
         "/keywords?search=guide%2042".to_owned(),
         "/clusters".to_owned(),
         "/ideas".to_owned(),
@@ -140,7 +140,7 @@ async fn fixture(client: &Client, base: &str) -> anyhow::Result<String> {
     let sector_id = first_sector.context("a sector")?;
     let keywords: Value = call(
         reqwest::Method::GET,
-        &format!("/planner/keywords/?sector={sector_id}&page_size=200"),
+        &format!("/planner/keywords/?sector_id={sector_id}&page_size=200"),
     )
     .send()
     .await?
