@@ -4,9 +4,10 @@
 
 use super::{
     admin_reference::all_industries,
-    form::{FieldErrors, query},
+    form::FieldErrors,
     page::{PAGE_SIZE, enum_text, failure, messages, render},
     session::{Chrome, OperatorPage, expired_form},
+    table::Sort,
 };
 use crate::{api::planner_keywords::IMPORT_BODY_LIMIT, state::AppState};
 use askama::Template;
@@ -123,7 +124,7 @@ struct KeywordsPage {
     sector_groups: SectorGroups,
     intent_choices: Vec<Choice>,
     rows: Vec<KeywordRow>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     count: u64,
@@ -231,13 +232,16 @@ async fn keywords_view(
         sector_groups: catalogue.sector_groups(&list.industry_sector_id),
         intent_choices: intent_choices(&list.intent),
         rows: Vec::new(),
-        query: query(&[
-            ("search", &list.search),
-            ("industry_id", &list.industry_id),
-            ("industry_sector_id", &list.industry_sector_id),
-            ("intent", &list.intent),
-            ("ordering", &list.ordering),
-        ]),
+        sort: Sort::new(
+            "/admin/reference/keywords",
+            &[
+                ("search", &list.search),
+                ("industry_id", &list.industry_id),
+                ("industry_sector_id", &list.industry_sector_id),
+                ("intent", &list.intent),
+            ],
+            Some(list.ordering.as_str()),
+        ),
         page: 1,
         pages: 1,
         count: 0,
@@ -256,13 +260,19 @@ async fn keywords_view(
         search: Some(list.search.trim().to_owned()).filter(|s| !s.is_empty()),
         ..SeedKeywordFilter::default()
     };
-    let ordering = Some(list.ordering.as_str()).filter(|o| !o.is_empty());
     let listed = match (
         errors.into_result(),
         PageRequest::new(list.page, Some(PAGE_SIZE)),
     ) {
         (Ok(()), Ok(request)) => {
-            catalogue::list_seed_keywords(&state.quire.db, filter, ordering, request).await
+            let db = &state.quire.db;
+            let ordering = view.sort.ordering();
+            let mut listed =
+                catalogue::list_seed_keywords(db, filter.clone(), ordering, request).await;
+            if view.sort.refused(&listed) {
+                listed = catalogue::list_seed_keywords(db, filter, None, request).await;
+            }
+            listed
         }
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
