@@ -30,13 +30,14 @@ use quire_core::{
         payment, plan,
     },
     listing::PageRequest,
-    tenancy::account,
+    tenancy::account::{self, AccountPatch},
 };
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/billing", get(billing_page))
+        .route("/billing/account", post(save_account))
         .route("/billing/subscriptions/{id}/cancel", post(cancel))
         .route("/billing/subscriptions/{id}/resume", post(resume))
         .route("/billing/subscriptions/{id}/change_plan", post(change_plan))
@@ -109,6 +110,54 @@ struct BillingPage {
     subscription: Option<SubscriptionView>,
     plans: Vec<PlanOption>,
     payments: Vec<PaymentRow>,
+    account: AccountForm,
+    account_errors: FieldErrors,
+}
+
+/// The account's name and billing details, as its form shows and sends them.
+#[derive(Deserialize, Default)]
+struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    billing_email: String,
+    #[serde(default)]
+    billing_name: String,
+    #[serde(default)]
+    billing_address: String,
+    #[serde(default)]
+    billing_country: String,
+    #[serde(default)]
+    tax_id: String,
+}
+
+impl AccountForm {
+    fn of(account: &quire_core::entities::account::Model) -> Self {
+        Self {
+            csrf: String::new(),
+            name: account.name.clone(),
+            billing_email: account.billing_email.clone().unwrap_or_default(),
+            billing_name: account.billing_name.clone().unwrap_or_default(),
+            billing_address: account.billing_address.clone().unwrap_or_default(),
+            billing_country: account.billing_country.clone().unwrap_or_default(),
+            tax_id: account.tax_id.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Every field as sent: blank optional ones are cleared.
+    fn patch(&self) -> AccountPatch {
+        let optional = |text: &str| Some(Some(text.trim().to_owned()).filter(|t| !t.is_empty()));
+        AccountPatch {
+            name: Some(self.name.clone()),
+            billing_email: optional(&self.billing_email),
+            billing_name: optional(&self.billing_name),
+            billing_address: optional(&self.billing_address),
+            billing_country: optional(&self.billing_country),
+            tax_id: optional(&self.tax_id),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -130,6 +179,7 @@ fn done_notice(done: &str) -> Option<Notice> {
         "downgrade" => "Your plan changes at the end of this period.",
         "unchanged" => "You stay on your current plan; any pending change is cancelled.",
         "reported" => "Thank you: an operator confirms the transfer once it reaches our bank.",
+        "account" => "Your account's details are saved.",
         _ => return None,
     }))
 }
@@ -238,6 +288,8 @@ async fn billing_view(
                 }
             })
             .collect(),
+        account: AccountForm::of(&tenant.account),
+        account_errors: FieldErrors::default(),
     })
 }
 
@@ -255,6 +307,30 @@ async fn refused(state: &AppState, page: &MemberPage, error: &Error) -> Response
     match billing_view(state, page, Some(notice)).await {
         Ok(view) => render(status, &view),
         Err(error) => failure(&error),
+    }
+}
+
+/// Renames the account or changes its billing details (owners and admins).
+async fn save_account(
+    State(state): State<AppState>,
+    page: MemberPage,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    let id = page.tenant.account.id;
+    match account::update(&state.quire.db, &page.tenant, id, form.patch()).await {
+        Ok(_) => Redirect::to("/billing?done=account").into_response(),
+        Err(Error::Validation(errors)) => match billing_view(&state, &page, None).await {
+            Ok(mut view) => {
+                view.account = form;
+                view.account_errors = FieldErrors::new(errors);
+                render(StatusCode::UNPROCESSABLE_ENTITY, &view)
+            }
+            Err(error) => failure(&error),
+        },
+        Err(error) => refused(&state, &page, &error).await,
     }
 }
 

@@ -261,6 +261,30 @@ async fn members_manage_billing_and_read_their_usage(backend: Backend) {
     assert_eq!(location(&reported), "/billing?done=reported");
     assert!(payments_of(&app, account.id).await[0].notified_at.is_some());
 
+    // The account's details: a bad country is refused in words and nothing changes, then
+    // the account is renamed.
+    visitor.page("/billing", StatusCode::OK).await;
+    let bad = visitor
+        .post(
+            "/billing/account",
+            &[("name", "Fay & Co"), ("billing_country", "Germany")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(account_of(&app, "fay@example.com").await.name, account.name);
+    let saved = visitor
+        .post(
+            "/billing/account",
+            &[("name", "Fay & Co"), ("billing_country", "DE")],
+        )
+        .await;
+    assert_eq!(location(&saved), "/billing?done=account");
+    let renamed = account_of(&app, "fay@example.com").await;
+    assert_eq!(
+        (renamed.name.as_str(), renamed.billing_country.as_deref()),
+        ("Fay & Co", Some("DE"))
+    );
+
     // Usage: the ledger's sign-up grant, the AI calls tab, a bad filter in words.
     let usage = visitor.page("/usage", StatusCode::OK).await;
     assert!(usage.contains("signup grant") && usage.contains("+100"));
