@@ -3,9 +3,10 @@
 //! `/api/v1/admin/ai/`. Prompt templates have their own module.
 
 use super::{
-    form::{FieldErrors, decimal, query, scaled, segment},
+    form::{FieldErrors, decimal, scaled, segment},
     page::{Message, PAGE_SIZE, failure, messages, render},
     session::{Chrome, CsrfForm, OperatorPage, expired_form},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -125,7 +126,7 @@ struct SettingsPage {
     per_account_concurrency: usize,
     credit_value: String,
     rates: Vec<RateRow>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     notice: Option<&'static str>,
@@ -190,7 +191,7 @@ async fn settings_view(
         per_account_concurrency: config.per_account_concurrency,
         credit_value: format!("${}", decimal(config.credit_value_micro_usd, USD_PLACES)),
         rates: Vec::new(),
-        query: query(&[("ordering", &list.ordering)]),
+        sort: Sort::new("/admin/ai", &[], Some(list.ordering.as_str())),
         page: 1,
         pages: 1,
         notice: list.done.as_deref().and_then(|done| match done {
@@ -203,9 +204,15 @@ async fn settings_view(
         form,
         errors,
     };
-    let ordering = Some(list.ordering.as_str()).filter(|o| !o.is_empty());
     let listed = match PageRequest::new(list.page, Some(PAGE_SIZE)) {
-        Ok(request) => ai_settings::list_model_rates(&state.quire.db, ordering, request).await,
+        Ok(request) => {
+            let db = &state.quire.db;
+            let mut listed = ai_settings::list_model_rates(db, view.sort.ordering(), request).await;
+            if view.sort.refused(&listed) {
+                listed = ai_settings::list_model_rates(db, None, request).await;
+            }
+            listed
+        }
         Err(error) => Err(error),
     };
     match listed {

@@ -3,9 +3,10 @@
 //! keywords have their own module.
 
 use super::{
-    form::{FieldErrors, query},
+    form::FieldErrors,
     page::{Message, PAGE_SIZE, failure, messages, render},
     session::{Chrome, CsrfForm, OperatorPage, expired_form},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -107,7 +108,7 @@ struct IndustriesPage {
     chrome: Chrome,
     search: String,
     rows: Vec<IndustryRow>,
-    query: String,
+    sort: Sort,
     page: u64,
     pages: u64,
     notice: Option<&'static str>,
@@ -159,7 +160,11 @@ async fn industries_view(
 ) -> Response {
     let mut view = IndustriesPage {
         chrome: page.chrome("reference"),
-        query: query(&[("search", &list.search), ("ordering", &list.ordering)]),
+        sort: Sort::new(
+            "/admin/reference",
+            &[("search", &list.search)],
+            Some(list.ordering.as_str()),
+        ),
         search: list.search.clone(),
         rows: Vec::new(),
         page: 1,
@@ -175,9 +180,17 @@ async fn industries_view(
     let filter = IndustryFilter {
         search: Some(list.search.trim().to_owned()).filter(|s| !s.is_empty()),
     };
-    let ordering = Some(list.ordering.as_str()).filter(|o| !o.is_empty());
     let listed = match PageRequest::new(list.page, Some(PAGE_SIZE)) {
-        Ok(request) => catalogue::list_industries(&state.quire.db, filter, ordering, request).await,
+        Ok(request) => {
+            let db = &state.quire.db;
+            let ordering = view.sort.ordering();
+            let mut listed =
+                catalogue::list_industries(db, filter.clone(), ordering, request).await;
+            if view.sort.refused(&listed) {
+                listed = catalogue::list_industries(db, filter, None, request).await;
+            }
+            listed
+        }
         Err(error) => Err(error),
     };
     let status = if view.errors.is_empty() {

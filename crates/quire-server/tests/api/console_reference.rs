@@ -191,8 +191,12 @@ async fn industries_and_sectors_are_managed_in_the_console(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("aria-current=\"page\">Reference data"), "nav");
     assert!(html.contains("id=\"industry-finance\""), "{html}");
-    let (status, _) = console.get("/admin/reference?ordering=password").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // An order the list does not know: the usual order, and a notice saying why.
+    let (status, html) = console.get("/admin/reference?ordering=password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("cannot be ordered by “password”"), "{html}");
+    let (_, html) = console.get("/admin/reference?ordering=-name").await;
+    assert!(html.contains("aria-sort=\"descending\""), "{html}");
     let before = count_industries(&app).await;
 
     // Refused input comes back (422) with the messages by their fields and the input kept.
