@@ -195,9 +195,11 @@ async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
 
 async fn the_docs_page_is_served_without_any_download(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    // The address `quire serve` prints leads to the docs until the web app arrives.
-    let page = app.get("/", None).await;
-    assert_eq!(page.url().path(), "/api/docs/");
+    // The address `quire serve` prints leads a visitor to the pricing page; the docs are at
+    // `/api/docs/`.
+    let home = app.get("/", None).await;
+    assert_eq!(home.url().path(), "/pricing");
+    let page = app.get("/api/docs/", None).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(html.contains("swagger"), "{html}");
