@@ -9,6 +9,7 @@ mod admin_subscriptions;
 mod admin_usage;
 mod ai_setup;
 mod app_browser;
+mod app_isolation;
 mod app_pages;
 mod app_planner;
 mod app_writer;
