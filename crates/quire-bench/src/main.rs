@@ -73,8 +73,8 @@ async fn main() -> anyhow::Result<()> {
         args.database, args.connections, args.seconds, args.users
     );
     println!(
-        "{:<44} {:>10} {:>9} {:>9} {:>8} {:>10}",
-        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB"
+        "{:<44} {:>10} {:>9} {:>9} {:>8} {:>10} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "DB/req"
     );
     let duration = Duration::from_secs(args.seconds);
     let base = server.base.clone();
@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |group: &str| args.only.iter().any(|g| g == group);
     let emails = Arc::new(emails);
     if wanted("api") {
+        let before = server.statements(&client).await;
         let report = run(&client, args.connections, duration, {
             let base = base.clone();
             move |client, i| {
@@ -99,9 +100,11 @@ async fn main() -> anyhow::Result<()> {
             }
         })
         .await;
-        report.print("POST /api/v1/auth/login/", server.rss_mib());
+        let db = server.per_request(&client, before, &report).await;
+        report.print("POST /api/v1/auth/login/", server.rss_mib(), db);
 
         let tokens = Arc::new(tokens);
+        let before = server.statements(&client).await;
         let report = run(&client, args.connections, duration, move |client, i| {
             let token = tokens[i % tokens.len()].clone();
             let url = format!("{base}/api/v1/auth/me/");
@@ -116,7 +119,8 @@ async fn main() -> anyhow::Result<()> {
             }
         })
         .await;
-        report.print("GET /api/v1/auth/me/", server.rss_mib());
+        let db = server.per_request(&client, before, &report).await;
+        report.print("GET /api/v1/auth/me/", server.rss_mib(), db);
     }
     if wanted("pages") {
         pages::run_all(&server, args.connections, duration).await?;
@@ -194,6 +198,34 @@ impl Server {
                     .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
             })
             .map_or(f64::NAN, |kib| kib / 1024.0)
+    }
+
+    /// The server's `quire_db_statements_total`: database round trips since it started.
+    async fn statements(&self, client: &Client) -> Option<u64> {
+        let text = client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.lines()
+            .find_map(|line| line.strip_prefix("quire_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+    }
+
+    /// Round trips per request of `report`'s run, counted from `before` (background work —
+    /// job polling, the billing scheduler — is included, and small beside the load).
+    async fn per_request(
+        &self,
+        client: &Client,
+        before: Option<u64>,
+        report: &Report,
+    ) -> Option<f64> {
+        let after = self.statements(client).await?;
+        let requests = report.total().max(1);
+        Some(after.saturating_sub(before?) as f64 / requests as f64)
     }
 
     fn rss_mib(&self) -> f64 {
@@ -284,10 +316,16 @@ pub(crate) struct Report {
 }
 
 impl Report {
-    pub(crate) fn print(&self, name: &str, rss_mib: f64) {
-        let total = self.latencies.len() + self.errors;
+    /// Requests answered, with or without error.
+    pub(crate) fn total(&self) -> u64 {
+        self.latencies.len() + self.errors
+    }
+
+    /// One row of the table; `db_per_request` is the database round trips per request.
+    pub(crate) fn print(&self, name: &str, rss_mib: f64, db_per_request: Option<f64>) {
+        let total = self.total();
         println!(
-            "{:<44} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10}",
+            "{:<44} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10} {:>7}",
             name,
             total as f64 / self.elapsed.as_secs_f64(),
             self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
@@ -298,6 +336,7 @@ impl Report {
             } else {
                 format!("{rss_mib:.1}")
             },
+            db_per_request.map_or_else(|| "-".to_owned(), |n| format!("{n:.2}")),
         );
     }
 }

@@ -45,6 +45,7 @@ pub async fn run_all(
     ];
     for page in pages {
         let url = format!("{base}{page}");
+        let before = server.statements(&browser).await;
         let report: Report = run(&browser, connections, duration, move |client, _| {
             let url = url.clone();
             async move {
@@ -57,7 +58,8 @@ pub async fn run_all(
             }
         })
         .await;
-        report.print(&format!("page {page}"), server.rss_mib());
+        let db = server.per_request(&browser, before, &report).await;
+        report.print(&format!("page {page}"), server.rss_mib(), db);
     }
     Ok(())
 }

@@ -34,13 +34,13 @@ pub async fn run(backend: Backend, connections: usize, duration: Duration) -> an
 
     let one = tenants[0].clone();
     let report = reserve_loop(&quire, connections, duration, move |_| one.clone()).await;
-    report.print("reserve: one account", f64::NAN);
+    report.print("reserve: one account", f64::NAN, None);
     let many = tenants.clone();
     let report = reserve_loop(&quire, connections, duration, move |i| {
         many[i % many.len()].clone()
     })
     .await;
-    report.print("reserve: many accounts", f64::NAN);
+    report.print("reserve: many accounts", f64::NAN, None);
     Ok(())
 }
 

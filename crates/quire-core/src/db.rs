@@ -8,7 +8,14 @@ use sqlx::{
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 pub type Db = DatabaseConnection;
 
@@ -16,6 +23,28 @@ pub type Db = DatabaseConnection;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits on a lock held by another writer.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many statements a connection pool has sent to the database (each one round trip), for
+/// `/metrics` and the benchmark's round trips per request.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCount(Arc<AtomicU64>);
+
+impl StatementCount {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Starts counting the statements `db` sends, including those inside transactions (their
+/// `BEGIN` and `COMMIT` are not counted).
+pub fn count_statements(db: &mut Db) -> StatementCount {
+    let count = StatementCount::default();
+    let counter = count.0.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    count
+}
 
 /// Opens the database named by `url`, creating a SQLite file when it does not exist.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {

@@ -24,6 +24,8 @@ pub struct Quire {
     pub clock: Clock,
     /// Where billing emails go (SMTP, the log, or an in-memory outbox in tests).
     pub mailer: Mailer,
+    /// Statements sent to the database so far.
+    pub statements: db::StatementCount,
     /// Verified against when the email is unknown, so both failures take the same time.
     pub(crate) dummy_password_hash: String,
 }
@@ -57,7 +59,8 @@ impl Quire {
     /// Connects, applies migrations, seeds the default catalogue on an empty database and
     /// loads (or generates once) the signing key.
     pub async fn open(settings: Settings) -> Result<Self, OpenError> {
-        let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        let mut db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        let statements = db::count_statements(&mut db);
         db::migrate(&db).await?;
         if catalogue::seed_if_empty(&db).await? {
             tracing::info!("seeded the default plan catalogue");
@@ -82,6 +85,7 @@ impl Quire {
             ai,
             clock: Clock::system(),
             mailer,
+            statements,
             hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
             db,

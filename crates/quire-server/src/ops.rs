@@ -42,12 +42,19 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     }
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format: requests by route and status, their
+/// latency, and `quire_db_statements_total` (database round trips since the start).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        format!(
+            "{}# HELP quire_db_statements_total Statements sent to the database\n\
+             # TYPE quire_db_statements_total counter\n\
+             quire_db_statements_total {}\n",
+            state.metrics.render(),
+            state.quire.statements.get()
+        ),
     )
 }

@@ -160,6 +160,20 @@ async fn metrics_count_requests_by_route_and_status(backend: Backend) {
         "{text}"
     );
     assert!(text.contains("quire_http_request_duration_seconds_bucket"));
+
+    // Database round trips are counted: an authenticated request adds its own.
+    let statements = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("quire_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no statement counter in {text}"))
+    };
+    let token = app.active_member("counted@example.com", "free").await;
+    let before = statements(&app.get("/metrics", None).await.text().await.expect("text"));
+    let me = app.get("/api/v1/auth/me/", Some(&token)).await;
+    assert_eq!(me.status(), reqwest::StatusCode::OK);
+    let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
+    assert!(after > before, "{before} → {after}");
 }
 
 async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
