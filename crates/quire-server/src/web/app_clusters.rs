@@ -241,9 +241,8 @@ async fn confirm_ideas(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let (request, planned) = match plan_ideas(&state, &page, &form).await {
         Ok(planned) => planned,
@@ -280,9 +279,8 @@ async fn generate_ideas(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let planned = match plan_ideas(&state, &page, &form).await {
         Ok((_, planned)) => planned,

@@ -9,6 +9,7 @@ use super::{
     app_notice::Notice,
     member::{AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
+    session::expired_form,
     table::Sort,
 };
 use crate::state::AppState;
@@ -233,9 +234,8 @@ async fn send_to_writer(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let back: IdeasQuery = serde_urlencoded::from_str(form.one("back")).unwrap_or_default();
     let input = SendToWriter {

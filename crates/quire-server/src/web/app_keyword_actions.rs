@@ -9,6 +9,7 @@ use super::{
     app_notice::Notice,
     member::MemberPage,
     page::{failure, render},
+    session::expired_form,
 };
 use crate::state::AppState;
 use axum::{
@@ -68,9 +69,8 @@ async fn selection(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let selection = Selection::read(&form);
     match form.one("action") {
@@ -203,9 +203,8 @@ async fn start_auto_cluster(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let selection = Selection::read(&form);
     let what = "Auto Cluster did not start.";
@@ -267,9 +266,8 @@ async fn bulk_delete(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let selection = Selection::read(&form);
     let input = BulkDelete {

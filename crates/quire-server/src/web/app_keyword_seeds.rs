@@ -8,6 +8,7 @@ use super::{
     app_notice::{Notice, explain, refusal_status},
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
+    session::expired_form,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -167,9 +168,8 @@ async fn add_seeds(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = match FormFields::checked(&state, &page, pairs) {
-        Ok(form) => form,
-        Err(expired) => return expired,
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
+        return expired_form();
     };
     let sector_id = number(form.one("sector_id"));
     let added = match sector_id {

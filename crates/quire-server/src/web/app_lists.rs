@@ -2,9 +2,8 @@
 //! choices, the member's sites and sectors for pickers and labels, query strings, page
 //! numbers, a sorted list's fallback to its default order, and a posted form of checkboxes.
 
-use super::{member::MemberPage, page::enum_text, session::expired_form, table::Sort};
+use super::{member::MemberPage, page::enum_text, table::Sort};
 use crate::state::AppState;
-use axum::response::Response;
 use quire_core::{
     Error,
     accounts::principal::Tenant,
@@ -192,18 +191,15 @@ pub fn and(query: &str, name: &str, value: impl std::fmt::Display) -> String {
 pub struct FormFields(pub Vec<(String, String)>);
 
 impl FormFields {
-    /// The posted `pairs` when their CSRF token is good; else the expired-form page.
+    /// The posted `pairs` when their CSRF token is good; `None`: answer
+    /// [`super::session::expired_form`].
     pub fn checked(
         state: &AppState,
         page: &MemberPage,
         pairs: Vec<(String, String)>,
-    ) -> Result<Self, Response> {
+    ) -> Option<Self> {
         let form = Self(pairs);
-        if page.csrf_ok(state, form.one("csrf")) {
-            Ok(form)
-        } else {
-            Err(expired_form())
-        }
+        page.csrf_ok(state, form.one("csrf")).then_some(form)
     }
 
     /// The first value of `name`, or "".
