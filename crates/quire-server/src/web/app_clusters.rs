@@ -3,15 +3,16 @@
 //! "Generate ideas" (a confirmation step with the core's credit estimate, then the job).
 
 use super::{
-    app_notice::{Notice, explain},
-    app_planner::{
-        Choice, ConfirmPage, Estimate, FormFields, Scope, SortHeader, and, enum_choices,
-        known_ordering, link, number, page_number, parse_enum, refusal_status, sort_header,
+    app_confirm::{ConfirmPage, Estimate, id_fields, refused},
+    app_lists::{
+        Choice, FormFields, Scope, and, enum_choices, link, number, page_number, parse_enum, sorted,
     },
+    app_notice::{Notice, explain, refusal_status},
     form::FieldErrors,
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
     session::{CsrfForm, expired_form},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -27,8 +28,8 @@ use quire_core::{
     entities::{cluster, enums::ClusterStatus},
     listing::PageRequest,
     planner::{
-        clusters::{self, ClusterFilter, ClusterPatch, SORT_KEYS},
-        idea_generation::{self, GenerateIdeasRequest, MAX_IDEAS_PER_CLUSTER},
+        clusters::{self, ClusterFilter, ClusterPatch},
+        idea_generation::{self, GenerateIdeasRequest, MAX_IDEAS_PER_CLUSTER, Planned},
     },
 };
 use serde::{Deserialize, Serialize};
@@ -64,24 +65,18 @@ struct ClustersQuery {
 }
 
 impl ClustersQuery {
-    fn ordering(&self) -> Option<String> {
-        known_ordering(self.ordering.trim(), SORT_KEYS)
-    }
-
     fn list_query(&self) -> String {
-        let query = Self {
-            ordering: self.ordering().unwrap_or_default(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+        serde_urlencoded::to_string(self).unwrap_or_default()
     }
 
-    fn filters_query(&self) -> String {
-        let query = Self {
-            ordering: String::new(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+    /// The column headers' links: the filters, in the requested order.
+    fn sort(&self) -> Sort {
+        let filters = [
+            ("site_id", self.site_id.as_str()),
+            ("sector_id", self.sector_id.as_str()),
+            ("search", self.search.as_str()),
+        ];
+        Sort::new("/clusters", &filters, Some(&self.ordering))
     }
 
     fn filter(&self) -> ClusterFilter {
@@ -121,7 +116,7 @@ struct ClustersPage {
     sites: Vec<Choice>,
     sectors: Vec<Choice>,
     search: String,
-    headers: Vec<SortHeader>,
+    sort: Sort,
     rows: Vec<ClusterRow>,
     count: u64,
     page: u64,
@@ -134,38 +129,31 @@ struct ClustersPage {
 async fn clusters_page(
     State(state): State<AppState>,
     page: MemberPage,
-    Query(query): Query<ClustersQuery>,
+    Query(mut query): Query<ClustersQuery>,
 ) -> Response {
     let tenant = &page.tenant;
     let scope = match Scope::load(&state, tenant, number(&query.site_id)).await {
         Ok(scope) => scope,
         Err(error) => return failure(&error),
     };
-    let ordering = query.ordering();
-    let listed = match PageRequest::new(Some(page_number(&query.page)), Some(PAGE_SIZE)) {
-        Ok(request) => {
+    let mut sort = query.sort();
+    let page_no = page_number(&query.page);
+    let listed = sorted(&mut sort, |ordering| {
+        let (db, filter) = (&state.quire.db, query.filter());
+        async move {
+            let request = PageRequest::new(Some(page_no), Some(PAGE_SIZE))?;
             let ordering = ordering.as_deref().or(Some("name"));
-            clusters::list(&state.quire.db, tenant, query.filter(), ordering, request).await
+            clusters::list(db, tenant, filter, ordering, request).await
         }
-        Err(error) => Err(error),
-    };
+    })
+    .await;
+    query.ordering = sort.ordering().unwrap_or_default().to_owned();
     let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => {
             return Redirect::to(&link("/clusters", &query.list_query())).into_response();
         }
         Err(error) => return failure(&error),
-    };
-    let filters = query.filters_query();
-    let sort = |key, label, descending_first| {
-        sort_header(
-            "/clusters",
-            &filters,
-            ordering.as_deref(),
-            key,
-            label,
-            descending_first,
-        )
     };
     render(
         StatusCode::OK,
@@ -174,11 +162,7 @@ async fn clusters_page(
             notice: query.notice(),
             sites: scope.site_choices(number(&query.site_id)),
             sectors: scope.sector_choices(number(&query.sector_id)),
-            headers: vec![
-                sort("name", "Cluster", false),
-                sort("keyword_count", "Keywords", true),
-                sort("total_volume", "Total volume", true),
-            ],
+            sort,
             rows: listed
                 .items
                 .iter()
@@ -230,25 +214,26 @@ fn back_link(form: &FormFields) -> String {
 }
 
 /// The step of a refused request: its words, the estimate when there is one, the way back.
-fn refused(page: &MemberPage, error: &Error, estimate: Option<Estimate>, back: String) -> Response {
-    let Some(notice) = explain(error) else {
-        return failure(error);
-    };
-    render(
-        refusal_status(error),
-        &ConfirmPage {
-            chrome: page.chrome("clusters"),
-            heading: GENERATE,
-            text: "No ideas were generated.".to_owned(),
-            estimate,
-            notice: Some(notice),
-            action: None,
-            fields: Vec::new(),
-            button: "",
-            danger: false,
-            back,
-        },
-    )
+fn refuse(page: &MemberPage, error: &Error, estimate: Option<Estimate>, back: String) -> Response {
+    let text = "No ideas were generated.";
+    refused(page, "clusters", GENERATE, text, error, estimate, back)
+}
+
+/// The selection's request (its clusters, once each) as the core plans it, or the refused
+/// step.
+async fn plan_ideas(
+    state: &AppState,
+    page: &MemberPage,
+    form: &FormFields,
+) -> Result<(GenerateIdeasRequest, Planned), Response> {
+    let back = || back_link(form);
+    let mut request = ideas_request(form).map_err(|error| refuse(page, &error, None, back()))?;
+    request.cluster_ids.sort_unstable();
+    request.cluster_ids.dedup();
+    match idea_generation::plan(&state.quire, &page.tenant, request.clone()).await {
+        Ok(planned) => Ok((request, planned)),
+        Err(error) => Err(refuse(page, &error, None, back())),
+    }
 }
 
 async fn confirm_ideas(
@@ -256,27 +241,16 @@ async fn confirm_ideas(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
-    let back = back_link(&form);
-    let request = match ideas_request(&form) {
-        Ok(request) => request,
-        Err(error) => return refused(&page, &error, None, back),
     };
-    let mut ids = request.cluster_ids.clone();
-    ids.sort_unstable();
-    ids.dedup();
-    let per_cluster = request.ideas_per_cluster;
-    let planned = match idea_generation::plan(&state.quire, &page.tenant, request).await {
+    let (request, planned) = match plan_ideas(&state, &page, &form).await {
         Ok(planned) => planned,
-        Err(error) => return refused(&page, &error, None, back),
+        Err(refused) => return refused,
     };
-    let mut fields: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| ("ids".to_owned(), id.to_string()))
-        .collect();
+    let ids = request.cluster_ids;
+    let per_cluster = request.ideas_per_cluster;
+    let mut fields = id_fields(&ids);
     fields.push(("ideas_per_cluster".to_owned(), per_cluster.to_string()));
     fields.push(("back".to_owned(), form.one("back").to_owned()));
     render(
@@ -289,16 +263,13 @@ async fn confirm_ideas(
                  clusters.",
                 ids.len()
             ),
-            estimate: Some(Estimate {
-                credits: planned.credits,
-                available: page.tenant.account.credits,
-            }),
+            estimate: Some(Estimate::of(&page, planned.credits)),
             notice: None,
             action: Some("/clusters/generate_ideas"),
             fields,
             button: "Generate ideas",
             danger: false,
-            back,
+            back: back_link(&form),
         },
     )
 }
@@ -308,27 +279,17 @@ async fn generate_ideas(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
-    let back = back_link(&form);
-    let request = match ideas_request(&form) {
-        Ok(request) => request,
-        Err(error) => return refused(&page, &error, None, back),
     };
-    let quire = &state.quire;
-    let planned = match idea_generation::plan(quire, &page.tenant, request).await {
-        Ok(planned) => planned,
-        Err(error) => return refused(&page, &error, None, back),
+    let planned = match plan_ideas(&state, &page, &form).await {
+        Ok((_, planned)) => planned,
+        Err(refused) => return refused,
     };
-    let estimate = Estimate {
-        credits: planned.credits,
-        available: page.tenant.account.credits,
-    };
-    match idea_generation::enqueue(quire, &page.tenant, planned).await {
+    let estimate = Estimate::of(&page, planned.credits);
+    match idea_generation::enqueue(&state.quire, &page.tenant, planned).await {
         Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
-        Err(error) => refused(&page, &error, Some(estimate), back),
+        Err(error) => refuse(&page, &error, Some(estimate), back_link(&form)),
     }
 }
 

@@ -5,10 +5,9 @@
 
 use super::{
     app_lists::{
-        Choice, filter_query, optional_enum, optional_id, refusal_status, site_choices, site_names,
-        status_choices,
+        Choice, enum_choices, filter_query, number, parse_enum, site_choices, site_names, with_any,
     },
-    app_notice::{Notice, explain},
+    app_notice::{Notice, explain, refusal_status},
     form::FieldErrors,
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
@@ -125,8 +124,8 @@ async fn contents_page(
     page: MemberPage,
     Query(query): Query<ContentsQuery>,
 ) -> Response {
-    let status: Option<ContentStatus> = optional_enum(&query.status);
-    let site_id = optional_id(&query.site_id);
+    let status: Option<ContentStatus> = parse_enum(&query.status);
+    let site_id = number(&query.site_id);
     let filter = ContentFilter {
         site_id,
         status,
@@ -159,8 +158,8 @@ async fn contents_page(
                 ("search", &query.search),
             ]),
             search: query.search,
-            sites: site_choices(&names, site_id),
-            statuses: status_choices(&CONTENT_STATUSES, status.as_ref()),
+            sites: with_any("All sites", site_choices(&names, site_id)),
+            statuses: with_any("Any status", enum_choices(&CONTENT_STATUSES, &status_text)),
             page: listed.page,
             pages: listed.count.div_ceil(PAGE_SIZE).max(1),
             filtered,
@@ -363,9 +362,7 @@ struct EditPage {
 
 impl EditPage {
     fn new(page: &MemberPage, article: &content::Model, form: EditForm) -> Self {
-        let status: Option<ContentStatus> = optional_enum(&form.status);
-        let mut statuses = status_choices(&CONTENT_STATUSES, status.as_ref());
-        statuses.remove(0);
+        let statuses = enum_choices(&CONTENT_STATUSES, &form.status);
         Self {
             chrome: page.chrome("content"),
             head: ArticleHead::from(article),
@@ -419,7 +416,7 @@ async fn edit(
         meta_title: Some(form.meta_title.clone()),
         meta_description: Some(form.meta_description.clone()),
         body: Some(form.body.clone()),
-        status: optional_enum(&form.status),
+        status: parse_enum(&form.status),
         version: Some(form.version),
     };
     let error = match articles::update(db, &page.tenant, id, patch).await {

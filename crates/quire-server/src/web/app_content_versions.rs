@@ -4,8 +4,7 @@
 
 use super::{
     app_content::{ArticleHead, article, offline_draft},
-    app_lists::refusal_status,
-    app_notice::{Notice, explain},
+    app_notice::{Notice, explain, refusal_status},
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, failure, render},
     session::expired_form,

@@ -2,14 +2,15 @@
 //! sorted and paged, and selected for "Send to writer", which makes one writer task per idea.
 
 use super::{
-    app_notice::{Notice, explain},
-    app_planner::{
-        Choice, ConfirmPage, FormFields, Scope, SortHeader, and, enum_choices, known_ordering,
-        link, number, page_number, parse_enum, refusal_status, sort_header,
+    app_confirm::refused,
+    app_lists::{
+        Choice, FormFields, Scope, and, enum_choices, link, number, page_number, parse_enum, sorted,
     },
+    app_notice::Notice,
     member::{AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
     session::expired_form,
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -26,7 +27,7 @@ use quire_core::{
     listing::{MAX_PAGE_SIZE, PageRequest},
     planner::{
         clusters::{self, ClusterFilter},
-        ideas::{self, IdeaFilter, SORT_KEYS, SendToWriter},
+        ideas::{self, IdeaFilter, SendToWriter},
     },
 };
 use serde::{Deserialize, Serialize};
@@ -65,24 +66,20 @@ struct IdeasQuery {
 }
 
 impl IdeasQuery {
-    fn ordering(&self) -> Option<String> {
-        known_ordering(self.ordering.trim(), SORT_KEYS)
-    }
-
     fn list_query(&self) -> String {
-        let query = Self {
-            ordering: self.ordering().unwrap_or_default(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+        serde_urlencoded::to_string(self).unwrap_or_default()
     }
 
-    fn filters_query(&self) -> String {
-        let query = Self {
-            ordering: String::new(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+    /// The column headers' links: the filters, in the requested order.
+    fn sort(&self) -> Sort {
+        let filters = [
+            ("site_id", self.site_id.as_str()),
+            ("sector_id", self.sector_id.as_str()),
+            ("cluster_id", self.cluster_id.as_str()),
+            ("status", self.status.as_str()),
+            ("search", self.search.as_str()),
+        ];
+        Sort::new("/ideas", &filters, Some(&self.ordering))
     }
 
     fn filter(&self) -> IdeaFilter {
@@ -136,7 +133,7 @@ struct IdeasPage {
     clusters: Vec<Choice>,
     statuses: Vec<Choice>,
     search: String,
-    headers: Vec<SortHeader>,
+    sort: Sort,
     rows: Vec<IdeaRow>,
     count: u64,
     page: u64,
@@ -147,7 +144,7 @@ struct IdeasPage {
 async fn ideas_page(
     State(state): State<AppState>,
     page: MemberPage,
-    Query(query): Query<IdeasQuery>,
+    Query(mut query): Query<IdeasQuery>,
 ) -> Response {
     let db = &state.quire.db;
     let tenant = &page.tenant;
@@ -169,14 +166,18 @@ async fn ideas_page(
         Ok(listed) => listed.items,
         Err(error) => return failure(&error),
     };
-    let ordering = query.ordering();
-    let listed = match PageRequest::new(Some(page_number(&query.page)), Some(PAGE_SIZE)) {
-        Ok(request) => {
+    let mut sort = query.sort();
+    let page_no = page_number(&query.page);
+    let listed = sorted(&mut sort, |ordering| {
+        let filter = query.filter();
+        async move {
+            let request = PageRequest::new(Some(page_no), Some(PAGE_SIZE))?;
             let ordering = ordering.as_deref().or(Some("-created_at"));
-            ideas::list(db, tenant, query.filter(), ordering, request).await
+            ideas::list(db, tenant, filter, ordering, request).await
         }
-        Err(error) => Err(error),
-    };
+    })
+    .await;
+    query.ordering = sort.ordering().unwrap_or_default().to_owned();
     let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => {
@@ -189,17 +190,6 @@ async fn ideas_page(
             .iter()
             .find(|c| c.id == id)
             .map_or_else(|| format!("Cluster {id}"), |c| c.name.clone())
-    };
-    let filters = query.filters_query();
-    let sort = |key, label, descending_first| {
-        sort_header(
-            "/ideas",
-            &filters,
-            ordering.as_deref(),
-            key,
-            label,
-            descending_first,
-        )
     };
     let selected_cluster = number(&query.cluster_id);
     render(
@@ -215,10 +205,7 @@ async fn ideas_page(
                 .map(|c| Choice::new(c.id, c.name.clone(), Some(c.id) == selected_cluster))
                 .collect(),
             statuses: enum_choices(STATUSES, query.status.trim()),
-            headers: vec![
-                sort("title", "Idea", false),
-                sort("estimated_words", "Words", true),
-            ],
+            sort,
             rows: listed
                 .items
                 .iter()
@@ -247,10 +234,9 @@ async fn send_to_writer(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
+    };
     let back: IdeasQuery = serde_urlencoded::from_str(form.one("back")).unwrap_or_default();
     let input = SendToWriter {
         idea_ids: form.ids("ids"),
@@ -263,24 +249,9 @@ async fn send_to_writer(
             Redirect::to(&link("/ideas", &query)).into_response()
         }
         Err(error) => {
-            let Some(notice) = explain(&error) else {
-                return failure(&error);
-            };
-            render(
-                refusal_status(&error),
-                &ConfirmPage {
-                    chrome: page.chrome("ideas"),
-                    heading: "Send to writer",
-                    text: "No writer tasks were made.".to_owned(),
-                    estimate: None,
-                    notice: Some(notice),
-                    action: None,
-                    fields: Vec::new(),
-                    button: "",
-                    danger: false,
-                    back: link("/ideas", &back.list_query()),
-                },
-            )
+            let text = "No writer tasks were made.";
+            let back = link("/ideas", &back.list_query());
+            refused(&page, "ideas", "Send to writer", text, &error, None, back)
         }
     }
 }

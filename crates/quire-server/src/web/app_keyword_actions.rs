@@ -3,9 +3,10 @@
 //! confirmation step).
 
 use super::{
+    app_confirm::{ConfirmPage, Estimate, id_fields, refused, stopped},
     app_keywords::KeywordsQuery,
-    app_notice::{Notice, explain},
-    app_planner::{ConfirmPage, Estimate, FormFields, link, number, parse_enum, refusal_status},
+    app_lists::{FormFields, link, number, parse_enum},
+    app_notice::Notice,
     member::MemberPage,
     page::{failure, render},
     session::expired_form,
@@ -57,43 +58,10 @@ impl Selection {
 
     /// The hidden fields that carry the selection to the next step.
     fn fields(&self) -> Vec<(String, String)> {
-        let mut fields: Vec<(String, String)> = self
-            .ids
-            .iter()
-            .map(|id| ("ids".to_owned(), id.to_string()))
-            .collect();
+        let mut fields = id_fields(&self.ids);
         fields.push(("back".to_owned(), self.back.list_query()));
         fields
     }
-}
-
-/// The page a refused step shows: the refusal in words and the way back.
-fn refused(
-    page: &MemberPage,
-    heading: &'static str,
-    text: String,
-    error: &Error,
-    estimate: Option<Estimate>,
-    back: String,
-) -> Response {
-    let Some(notice) = explain(error) else {
-        return failure(error);
-    };
-    render(
-        refusal_status(error),
-        &ConfirmPage {
-            chrome: page.chrome("keywords"),
-            heading,
-            text,
-            estimate,
-            notice: Some(notice),
-            action: None,
-            fields: Vec::new(),
-            button: "",
-            danger: false,
-            back,
-        },
-    )
 }
 
 async fn selection(
@@ -101,10 +69,9 @@ async fn selection(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
+    };
     let selection = Selection::read(&form);
     match form.one("action") {
         "auto_cluster" => confirm_auto_cluster(&state, &page, &form, selection).await,
@@ -145,6 +112,26 @@ fn method_words(method: Method) -> &'static str {
 
 const AUTO_CLUSTER: &str = "Auto Cluster";
 
+/// The run the form asks for as the core plans it, or the refused step saying `what` did not
+/// happen.
+async fn plan_auto_cluster(
+    state: &AppState,
+    page: &MemberPage,
+    form: &FormFields,
+    selection: &Selection,
+    what: &str,
+) -> Result<(AutoClusterRequest, auto_cluster::Planned), Response> {
+    let refuse = |error: Error| {
+        let back = selection.back_link();
+        refused(page, "keywords", AUTO_CLUSTER, what, &error, None, back)
+    };
+    let request = auto_cluster_request(form, &selection.ids).map_err(refuse)?;
+    match auto_cluster::plan(&state.quire, &page.tenant, request.clone()).await {
+        Ok(planned) => Ok((request, planned)),
+        Err(error) => Err(refuse(error)),
+    }
+}
+
 /// What the run will do, in words: how many of the selected keywords it groups, where, how.
 async fn auto_cluster_text(
     state: &AppState,
@@ -177,15 +164,10 @@ async fn confirm_auto_cluster(
     form: &FormFields,
     selection: Selection,
 ) -> Response {
-    let back = selection.back_link();
-    let what = "These keywords could not be grouped.".to_owned();
-    let request = match auto_cluster_request(form, &selection.ids) {
-        Ok(request) => request,
-        Err(error) => return refused(page, AUTO_CLUSTER, what, &error, None, back),
-    };
-    let planned = match auto_cluster::plan(&state.quire, &page.tenant, request.clone()).await {
+    let what = "These keywords could not be grouped.";
+    let (request, planned) = match plan_auto_cluster(state, page, form, &selection, what).await {
         Ok(planned) => planned,
-        Err(error) => return refused(page, AUTO_CLUSTER, what, &error, None, back),
+        Err(refused) => return refused,
     };
     let text = match auto_cluster_text(state, page, &request, &planned, selection.ids.len()).await {
         Ok(text) => text,
@@ -203,16 +185,13 @@ async fn confirm_auto_cluster(
             chrome: page.chrome("keywords"),
             heading: AUTO_CLUSTER,
             text,
-            estimate: Some(Estimate {
-                credits: planned.credits,
-                available: page.tenant.account.credits,
-            }),
+            estimate: Some(Estimate::of(page, planned.credits)),
             notice: None,
             action: Some("/keywords/auto_cluster"),
             fields,
             button: "Start Auto Cluster",
             danger: false,
-            back,
+            back: selection.back_link(),
         },
     )
 }
@@ -224,29 +203,30 @@ async fn start_auto_cluster(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
+    };
     let selection = Selection::read(&form);
-    let back = selection.back_link();
-    let what = "Auto Cluster did not start.".to_owned();
-    let request = match auto_cluster_request(&form, &selection.ids) {
-        Ok(request) => request,
-        Err(error) => return refused(&page, AUTO_CLUSTER, what, &error, None, back),
+    let what = "Auto Cluster did not start.";
+    let planned = match plan_auto_cluster(&state, &page, &form, &selection, what).await {
+        Ok((_, planned)) => planned,
+        Err(refused) => return refused,
     };
-    let quire = &state.quire;
-    let planned = match auto_cluster::plan(quire, &page.tenant, request).await {
-        Ok(planned) => planned,
-        Err(error) => return refused(&page, AUTO_CLUSTER, what, &error, None, back),
-    };
-    let estimate = Estimate {
-        credits: planned.credits,
-        available: page.tenant.account.credits,
-    };
-    match auto_cluster::enqueue(quire, &page.tenant, planned).await {
+    let estimate = Estimate::of(&page, planned.credits);
+    match auto_cluster::enqueue(&state.quire, &page.tenant, planned).await {
         Ok(job) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
-        Err(error) => refused(&page, AUTO_CLUSTER, what, &error, Some(estimate), back),
+        Err(error) => {
+            let back = selection.back_link();
+            refused(
+                &page,
+                "keywords",
+                AUTO_CLUSTER,
+                what,
+                &error,
+                Some(estimate),
+                back,
+            )
+        }
     }
 }
 
@@ -256,21 +236,9 @@ fn confirm_delete(page: &MemberPage, selection: Selection) -> Response {
     let back = selection.back_link();
     if selection.ids.is_empty() {
         let notice = Notice::refused("Tick the keywords to delete first.");
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ConfirmPage {
-                chrome: page.chrome("keywords"),
-                heading: DELETE,
-                text: "Nothing is selected.".to_owned(),
-                estimate: None,
-                notice: Some(notice),
-                action: None,
-                fields: Vec::new(),
-                button: "",
-                danger: false,
-                back,
-            },
-        );
+        let text = "Nothing is selected.".to_owned();
+        let step = stopped(page, "keywords", DELETE, text, notice, back);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &step);
     }
     render(
         StatusCode::OK,
@@ -298,10 +266,9 @@ async fn bulk_delete(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
+    };
     let selection = Selection::read(&form);
     let input = BulkDelete {
         ids: selection.ids.clone(),
@@ -311,8 +278,8 @@ async fn bulk_delete(
             Redirect::to(&selection.back.after("deleted", deleted, None)).into_response()
         }
         Err(error) => {
-            let what = "Nothing was deleted.".to_owned();
-            refused(&page, DELETE, what, &error, None, selection.back_link())
+            let (what, back) = ("Nothing was deleted.", selection.back_link());
+            refused(&page, "keywords", DELETE, what, &error, None, back)
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use super::{
     app_keywords::{INTENTS, STATUSES},
-    app_notice::{Notice, explain},
-    app_planner::{Choice, Scope, enum_choices, number, parse_enum, refusal_status},
+    app_lists::{Choice, Scope, enum_choices, number, parse_enum},
+    app_notice::{Notice, explain, refusal_status},
     form::FieldErrors,
     member::{self, AppChrome, MemberPage},
     page::{enum_text, failure, render},

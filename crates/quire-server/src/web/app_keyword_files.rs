@@ -4,8 +4,8 @@
 
 use super::{
     app_keywords::KeywordsQuery,
-    app_notice::{Notice, explain},
-    app_planner::{Choice, Scope, number, refusal_status},
+    app_lists::{Choice, Scope, number, sorted},
+    app_notice::{Notice, explain, refusal_status},
     form::FieldErrors,
     member::{AppChrome, MemberPage},
     page::{failure, render},
@@ -260,15 +260,14 @@ async fn export(
     page: MemberPage,
     Query(query): Query<KeywordsQuery>,
 ) -> Response {
-    let ordering = query.ordering();
-    match keywords::export_csv(
-        &state.quire.db,
-        &page.tenant,
-        query.filter(),
-        ordering.as_deref(),
-    )
-    .await
-    {
+    // An ordering the core refuses exports in the default order, as the list shows it.
+    let (db, tenant) = (&state.quire.db, &page.tenant);
+    let exported = sorted(&mut query.sort(), |ordering| {
+        let filter = query.filter();
+        async move { keywords::export_csv(db, tenant, filter, ordering.as_deref()).await }
+    })
+    .await;
+    match exported {
         Ok(csv) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

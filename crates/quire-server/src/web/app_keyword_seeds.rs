@@ -4,8 +4,8 @@
 
 use super::{
     app_keywords::KeywordsQuery,
-    app_notice::{Notice, explain},
-    app_planner::{Choice, FormFields, Scope, and, link, number, page_number, refusal_status},
+    app_lists::{Choice, FormFields, Scope, and, link, number, page_number},
+    app_notice::{Notice, explain, refusal_status},
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
     session::expired_form,
@@ -168,10 +168,9 @@ async fn add_seeds(
     page: MemberPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let form = FormFields(pairs);
-    if !page.csrf_ok(&state, form.one("csrf")) {
+    let Some(form) = FormFields::checked(&state, &page, pairs) else {
         return expired_form();
-    }
+    };
     let sector_id = number(form.one("sector_id"));
     let added = match sector_id {
         None => Err(Error::Validation(ValidationErrors::single(

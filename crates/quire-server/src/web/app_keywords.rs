@@ -3,13 +3,11 @@
 //! start Auto Cluster or a bulk delete (`app_keyword_actions`).
 
 use super::{
+    app_lists::{Choice, Scope, and, enum_choices, link, number, page_number, parse_enum, sorted},
     app_notice::Notice,
-    app_planner::{
-        Choice, Scope, SortHeader, and, enum_choices, known_ordering, link, number, page_number,
-        parse_enum, sort_header,
-    },
     member::{AppChrome, MemberPage},
     page::{PAGE_SIZE, enum_text, failure, render},
+    table::Sort,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -29,7 +27,7 @@ use quire_core::{
     listing::{MAX_PAGE_SIZE, PageRequest},
     planner::{
         clusters::{self, ClusterFilter},
-        keywords::{self, KeywordFilter, SORT_KEYS},
+        keywords::{self, KeywordFilter},
     },
 };
 use serde::{Deserialize, Serialize};
@@ -84,22 +82,20 @@ impl KeywordsQuery {
 
     /// The filters and the order, as a query string (for pages, exports and returning).
     pub fn list_query(&self) -> String {
-        let mut query = self.clone();
-        query.ordering = self.ordering().unwrap_or_default();
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+        serde_urlencoded::to_string(self).unwrap_or_default()
     }
 
-    /// The filters alone (for the sorting links).
-    fn filters_query(&self) -> String {
-        let query = Self {
-            ordering: String::new(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string(&query).unwrap_or_default()
-    }
-
-    pub fn ordering(&self) -> Option<String> {
-        known_ordering(self.ordering.trim(), SORT_KEYS)
+    /// The column headers' links: the filters, in the requested order.
+    pub fn sort(&self) -> Sort {
+        let filters = [
+            ("site_id", self.site_id.as_str()),
+            ("sector_id", self.sector_id.as_str()),
+            ("cluster", self.cluster.as_str()),
+            ("status", self.status.as_str()),
+            ("intent", self.intent.as_str()),
+            ("search", self.search.as_str()),
+        ];
+        Sort::new("/keywords", &filters, Some(&self.ordering))
     }
 
     pub fn site_id(&self) -> Option<i64> {
@@ -180,7 +176,7 @@ struct KeywordsPage {
     cluster_any: &'static str,
     statuses: Vec<Choice>,
     intents: Vec<Choice>,
-    headers: Vec<SortHeader>,
+    sort: Sort,
     rows: Vec<KeywordRow>,
     count: u64,
     page: u64,
@@ -197,7 +193,7 @@ struct KeywordsPage {
 async fn keywords_page(
     State(state): State<AppState>,
     page: MemberPage,
-    Query(query): Query<KeywordsQuery>,
+    Query(mut query): Query<KeywordsQuery>,
 ) -> Response {
     let db = &state.quire.db;
     let tenant = &page.tenant;
@@ -218,13 +214,17 @@ async fn keywords_page(
         Ok(listed) => listed.items,
         Err(error) => return failure(&error),
     };
-    let ordering = query.ordering();
-    let listed = match PageRequest::new(Some(page_number(&query.page)), Some(PAGE_SIZE)) {
-        Ok(request) => {
-            keywords::list(db, tenant, query.filter(), ordering.as_deref(), request).await
+    let mut sort = query.sort();
+    let page_no = page_number(&query.page);
+    let listed = sorted(&mut sort, |ordering| {
+        let filter = query.filter();
+        async move {
+            let request = PageRequest::new(Some(page_no), Some(PAGE_SIZE))?;
+            keywords::list(db, tenant, filter, ordering.as_deref(), request).await
         }
-        Err(error) => Err(error),
-    };
+    })
+    .await;
+    query.ordering = sort.ordering().unwrap_or_default().to_owned();
     let listed = match listed {
         Ok(listed) => listed,
         Err(Error::NotFound) => {
@@ -252,17 +252,6 @@ async fn keywords_page(
             cluster: k.cluster_id.map(|id| (id, cluster_name(id))),
         })
         .collect();
-    let filters = query.filters_query();
-    let sort = |key, label, descending_first| {
-        sort_header(
-            "/keywords",
-            &filters,
-            ordering.as_deref(),
-            key,
-            label,
-            descending_first,
-        )
-    };
     let selected_cluster = query.cluster.trim();
     render(
         StatusCode::OK,
@@ -284,11 +273,7 @@ async fn keywords_page(
             },
             statuses: enum_choices(STATUSES, query.status.trim()),
             intents: enum_choices(INTENTS, query.intent.trim()),
-            headers: vec![
-                sort("keyword", "Keyword", false),
-                sort("volume", "Volume", true),
-                sort("difficulty", "Difficulty", false),
-            ],
+            sort,
             rows,
             count: listed.count,
             page: listed.page,

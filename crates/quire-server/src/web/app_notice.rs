@@ -1,6 +1,8 @@
 //! What the tenant app says when an action is refused: the core's error in words a user
-//! understands, with what to do next, shown as a notice on the page they were on.
+//! understands, with what to do next, shown as a notice on the page they were on, and the
+//! status the page answers with.
 
+use axum::http::StatusCode;
 use quire_core::Error;
 
 /// A notice on a page: good news or a refusal.
@@ -53,4 +55,18 @@ pub fn explain(error: &Error) -> Option<Notice> {
         _ => return None,
     };
     Some(Notice::refused(text))
+}
+
+/// The status a page answers with when the core refused an action (as the API's, except
+/// that a refused file is unprocessable like a refused form).
+pub fn refusal_status(error: &Error) -> StatusCode {
+    match error {
+        Error::Validation(_) | Error::InvalidRows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
+        Error::PlanLimit { .. } => StatusCode::BAD_REQUEST,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::RoleNotAllowed => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }

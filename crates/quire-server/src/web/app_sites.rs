@@ -3,8 +3,8 @@
 //! delete one. Plan limits are refused in words.
 
 use super::{
-    app_notice::{Notice, explain},
-    app_planner::{Choice, page_number, refusal_status},
+    app_lists::{Choice, number, page_number},
+    app_notice::{Notice, explain, refusal_status},
     form::FieldErrors,
     member::{self, AppChrome, MemberPage},
     page::{PAGE_SIZE, failure, render},
@@ -84,7 +84,7 @@ struct SiteInput {
 
 impl SiteInput {
     fn industry(&self) -> Option<i64> {
-        super::app_planner::number(&self.industry_id)
+        number(&self.industry_id)
     }
 }
 
@@ -521,7 +521,7 @@ async fn create_sector(
         Ok(site) => site,
         Err(response) => return response,
     };
-    let industry_sector_id = super::app_planner::number(&input.industry_sector_id);
+    let industry_sector_id = number(&input.industry_sector_id);
     let new = NewSector {
         site_id: site.id,
         name: input.name.clone(),

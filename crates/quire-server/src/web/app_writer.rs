@@ -3,10 +3,9 @@
 
 use super::{
     app_lists::{
-        Choice, filter_query, optional_enum, optional_id, refusal_status, site_choices, site_names,
-        status_choices,
+        Choice, enum_choices, filter_query, number, parse_enum, site_choices, site_names, with_any,
     },
-    app_notice::{Notice, explain},
+    app_notice::{Notice, explain, refusal_status},
     app_writer_brief::{BriefForm, SectorGroup, point_of_view_choices, sector_groups},
     form::FieldErrors,
     member::{self, AppChrome, MemberPage},
@@ -103,8 +102,8 @@ async fn tasks_page(
     page: MemberPage,
     Query(query): Query<TasksQuery>,
 ) -> Response {
-    let status: Option<TaskStatus> = optional_enum(&query.status);
-    let site_id = optional_id(&query.site_id);
+    let status: Option<TaskStatus> = parse_enum(&query.status);
+    let site_id = number(&query.site_id);
     let filter = TaskFilter {
         site_id,
         status,
@@ -143,8 +142,8 @@ async fn tasks_page(
                 ("search", &query.search),
             ]),
             search: query.search,
-            sites: site_choices(&names, site_id),
-            statuses: status_choices(&TASK_STATUSES, status.as_ref()),
+            sites: with_any("All sites", site_choices(&names, site_id)),
+            statuses: with_any("Any status", enum_choices(&TASK_STATUSES, &status_text)),
             has_sites: !names.is_empty(),
             filtered,
             page: listed.page,
@@ -216,7 +215,7 @@ async fn new_task_page(
     errors: ValidationErrors,
     status: StatusCode,
 ) -> Response {
-    match sector_groups(state, &page.tenant, optional_id(&form.sector_id)).await {
+    match sector_groups(state, &page.tenant, number(&form.sector_id)).await {
         Ok(groups) => render(
             status,
             &TaskFormPage {

@@ -2,7 +2,7 @@
 //! as typed, the sector chosen under its site's name — turned into the core's `NewTask` and
 //! `TaskPatch`, which check every field.
 
-use super::app_lists::{Choice, optional_id, site_names};
+use super::app_lists::{Choice, number, site_names, with_any};
 use crate::state::AppState;
 use quire_core::{
     Error, ValidationErrors,
@@ -111,7 +111,7 @@ impl BriefForm {
 
     /// A new task from scratch in the chosen sector.
     pub(super) fn new_task(&self) -> Result<NewTask, ValidationErrors> {
-        let Some(sector_id) = optional_id(&self.sector_id) else {
+        let Some(sector_id) = number(&self.sector_id) else {
             return Err(ValidationErrors::single(
                 "sector_id",
                 "Choose the site and sector this article is for.",
@@ -143,18 +143,11 @@ pub(super) struct SectorGroup {
 }
 
 pub(super) fn point_of_view_choices(chosen: &str) -> Vec<Choice> {
-    let writer = Choice {
-        value: String::new(),
-        label: "The writer's choice".to_owned(),
-        selected: chosen.trim().is_empty(),
-    };
-    std::iter::once(writer)
-        .chain(POINTS_OF_VIEW.iter().map(|pov| Choice {
-            value: (*pov).to_owned(),
-            label: format!("{pov} person"),
-            selected: chosen.trim().eq_ignore_ascii_case(pov),
-        }))
-        .collect()
+    let choices = POINTS_OF_VIEW.iter().map(|pov| {
+        let selected = chosen.trim().eq_ignore_ascii_case(pov);
+        Choice::new(pov, format!("{pov} person"), selected)
+    });
+    with_any("The writer's choice", choices.collect())
 }
 
 /// The member's active sectors under their sites' names, `selected` chosen.
@@ -172,11 +165,7 @@ pub(super) async fn sector_groups(
     let listed = sectors::list(&state.quire.db, tenant, filter, Some("name"), request).await?;
     let mut groups: Vec<(i64, SectorGroup)> = Vec::new();
     for sector in listed.items {
-        let choice = Choice {
-            selected: selected == Some(sector.id),
-            value: sector.id.to_string(),
-            label: sector.name,
-        };
+        let choice = Choice::new(sector.id, sector.name, selected == Some(sector.id));
         match groups.iter_mut().find(|(site, _)| *site == sector.site_id) {
             Some((_, group)) => group.sectors.push(choice),
             None => groups.push((

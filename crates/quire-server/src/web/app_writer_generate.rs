@@ -3,8 +3,7 @@
 //! one task goes to its job's page, several to the jobs list.
 
 use super::{
-    app_lists::refusal_status,
-    app_notice::{Notice, explain},
+    app_notice::{Notice, explain, refusal_status},
     member::{AppChrome, MemberPage},
     page::{failure, render},
     session::expired_form,

@@ -4,15 +4,17 @@
 //! not found, a forged form changes nothing, and a run the balance cannot cover says so in
 //! words and charges nothing.
 
-use crate::common::{Backend, PASSWORD, TestApp, body};
+use crate::{
+    common::{Backend, TestApp, body},
+    visitor::{Visitor, location},
+};
 use quire_core::entities::{
     account, cluster, content_idea, credit_transaction, industry_sector, job, keyword, sector,
     site, task,
 };
 use reqwest::{
-    Client, StatusCode, header,
+    StatusCode,
     multipart::{Form, Part},
-    redirect::Policy,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -24,94 +26,29 @@ quire_testkit::on_both_backends!(
     an_auto_cluster_the_balance_cannot_cover_is_refused_in_words_and_charges_nothing,
 );
 
-/// A browser-like session: its cookie, its CSRF token, no redirects followed.
+/// A signed-in member's browser and account.
 struct Member {
-    http: Client,
-    base: String,
-    cookie: String,
+    visitor: Visitor,
     csrf: String,
     account_id: i64,
 }
 
-/// The value of cookie `name` set by `response`.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| line.strip_prefix(&format!("{name}=")))
-        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
-}
-
-fn hidden_csrf(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a CSRF field")
-        .to_owned()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()[header::LOCATION]
-        .to_str()
-        .expect("location")
-        .to_owned()
-}
-
 /// Signs up on the free plan through the register form, as a browser would.
 async fn sign_up(app: &TestApp, email: &str) -> Member {
-    let http = Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
-    let form = http
-        .get(app.url("/register?plan=free"))
-        .send()
-        .await
-        .expect("form");
-    let login_cookie = set_cookie(&form, "quire_login").expect("a form cookie");
-    let csrf = hidden_csrf(&form.text().await.expect("html"));
-    let plan_id = app.plan_id("free").await.to_string();
-    let registered = http
-        .post(app.url("/register"))
-        .header(header::COOKIE, format!("quire_login={login_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("plan_id", &plan_id),
-            ("name", "Ada"),
-            ("email", email),
-            ("password", PASSWORD),
-            ("account_name", ""),
-            ("payment_method", "bank_transfer"),
-        ])
-        .send()
-        .await
-        .expect("register");
+    let mut visitor = Visitor::new(&app.base);
+    let registered = visitor.sign_up(email, app.plan_id("free").await).await;
     assert_eq!(registered.status(), StatusCode::SEE_OTHER);
-    let session = set_cookie(&registered, "quire_session").expect("a session");
-    let mut member = Member {
-        http,
-        base: app.base.clone(),
-        cookie: format!("quire_session={session}"),
-        csrf: String::new(),
+    visitor.page("/dashboard", StatusCode::OK).await;
+    Member {
+        csrf: visitor.csrf.clone(),
+        visitor,
         account_id: app.tenant(email).await.account.id,
-    };
-    let (status, dashboard) = member.get("/dashboard").await;
-    assert_eq!(status, StatusCode::OK);
-    member.csrf = hidden_csrf(&dashboard);
-    member
+    }
 }
 
 impl Member {
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .expect("get");
+        let response = self.visitor.get(path).await;
         (response.status(), response.text().await.expect("html"))
     }
 
@@ -123,13 +60,8 @@ impl Member {
     }
 
     async fn post_as_is(&self, path: &str, form: &[(&str, String)]) -> reqwest::Response {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post")
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.visitor.post_as_is(path, &form).await
     }
 
     async fn import(&self, sector_id: i64, csv: &str, csrf: &str) -> reqwest::Response {
@@ -141,13 +73,7 @@ impl Member {
             .text("csrf", csrf.to_owned())
             .text("sector_id", sector_id.to_string())
             .part("file", file);
-        self.http
-            .post(format!("{}/keywords/import", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .multipart(form)
-            .send()
-            .await
-            .expect("import")
+        self.visitor.post_multipart("/keywords/import", form).await
     }
 
     /// Follows a job to its end through the page's status endpoint; answers its page.
@@ -273,7 +199,7 @@ async fn a_member_plans_from_a_site_to_writer_tasks_in_the_pages(backend: Backen
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let (status, html) = ada.get(&location(&added)).await;
+    let (status, html) = ada.get(location(&added)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&industry_sector.name), "{html}");
     let sector = only_sector(&app, ada.account_id).await;
@@ -358,7 +284,7 @@ async fn a_member_plans_from_a_site_to_writer_tasks_in_the_pages(backend: Backen
     assert_eq!(job::Entity::find().count(app.db()).await.expect("jobs"), 0);
     let started = ada.post("/keywords/auto_cluster", &selection).await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    let job_page = ada.finished_job(&location(&started)).await;
+    let job_page = ada.finished_job(location(&started)).await;
     assert!(job_page.contains("succeeded"), "{job_page}");
     assert!(job_page.contains("href=\"/clusters\""), "{job_page}");
     let clusters = cluster::Entity::find()
@@ -391,7 +317,7 @@ async fn a_member_plans_from_a_site_to_writer_tasks_in_the_pages(backend: Backen
     );
     let started = ada.post("/clusters/generate_ideas", &chosen).await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    let job_page = ada.finished_job(&location(&started)).await;
+    let job_page = ada.finished_job(location(&started)).await;
     assert!(job_page.contains("href=\"/ideas\""), "{job_page}");
     let ideas = content_idea::Entity::find()
         .filter(content_idea::Column::AccountId.eq(ada.account_id))
@@ -406,7 +332,7 @@ async fn a_member_plans_from_a_site_to_writer_tasks_in_the_pages(backend: Backen
     let idea_ids: Vec<i64> = ideas.iter().map(|i| i.id).collect();
     let sent = ada.post("/ideas/send", &ticked("ids", &idea_ids)).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
-    let (_, page) = ada.get(&location(&sent)).await;
+    let (_, page) = ada.get(location(&sent)).await;
     assert!(
         page.contains(&format!("{} writer tasks created", ideas.len())),
         "{page}"
@@ -593,13 +519,13 @@ async fn another_tenants_ids_are_not_found_and_forged_forms_change_nothing(backe
     ];
     let added = ada.post("/keywords/seeds", &picked).await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let (_, list) = ada.get(&location(&added)).await;
+    let (_, list) = ada.get(location(&added)).await;
     assert!(
         list.contains("2 keywords added from the seed library; 0 were already"),
         "{list}"
     );
     let again = ada.post("/keywords/seeds", &picked[..2]).await;
-    let (_, list) = ada.get(&location(&again)).await;
+    let (_, list) = ada.get(location(&again)).await;
     assert!(list.contains("0 keywords added from the seed library; 1 were already"));
     assert_eq!(keywords_of(&app, ada.account_id).await.len(), 2);
     let forged_delete = ada

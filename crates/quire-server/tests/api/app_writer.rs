@@ -4,12 +4,15 @@
 //! hostile Markdown never rendered as script, a revert and both exports; and the refusals —
 //! another tenant's ids, a forged CSRF token, a balance too small.
 
-use crate::common::{Backend, PASSWORD, TestApp, body};
+use crate::{
+    common::{Backend, PASSWORD, TestApp, body},
+    visitor::{Visitor, location},
+};
 use quire_core::{
     entities::{account, content, job, task},
     writer::versions::{self, Draft},
 };
-use reqwest::{Client, StatusCode, header, redirect::Policy};
+use reqwest::{StatusCode, header};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -25,37 +28,12 @@ const HOSTILE: &str = "Intro <script>alert('page')</script> text.\n\n\
     ## A section\n\n<iframe src=\"https://evil.example\"></iframe> \
     <a href=\"JaVaScRiPt:alert(3)\" onclick=\"steal()\">mixed</a>\n";
 
-/// A signed-in member's browser: no redirects followed, the session cookie carried.
-struct Member {
-    http: Client,
-    base: String,
-    cookie: String,
-}
-
-/// The value of cookie `name` set by `response`.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| line.strip_prefix(&format!("{name}=")))
-        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
-}
-
 /// The value of the first hidden field `name` in `html`.
 fn hidden(html: &str, name: &str) -> String {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_else(|| panic!("no field {name}"))
-        .to_owned()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()[header::LOCATION]
-        .to_str()
-        .expect("location")
         .to_owned()
 }
 
@@ -80,77 +58,30 @@ fn assert_harmless(html: &str) {
     }
 }
 
-fn client() -> Client {
-    Client::builder()
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
+/// A signed-in member's browser.
+struct Member {
+    visitor: Visitor,
 }
 
 impl Member {
     /// Signs up on the free plan through `/register` (signed in at once).
     async fn sign_up(app: &TestApp, email: &str) -> Self {
-        let http = client();
-        let form = http
-            .get(app.url("/register?plan=free"))
-            .send()
-            .await
-            .expect("form");
-        let login = set_cookie(&form, "quire_login").expect("form cookie");
-        let html = form.text().await.expect("html");
-        let plan_id = app.plan_id("free").await.to_string();
-        let registered = http
-            .post(app.url("/register"))
-            .header(header::COOKIE, format!("quire_login={login}"))
-            .form(&[
-                ("csrf", hidden(&html, "csrf").as_str()),
-                ("plan_id", &plan_id),
-                ("name", "Wren Writer"),
-                ("email", email),
-                ("password", PASSWORD),
-                ("payment_method", "bank_transfer"),
-            ])
-            .send()
-            .await
-            .expect("register");
+        let mut visitor = Visitor::new(&app.base);
+        let registered = visitor.sign_up(email, app.plan_id("free").await).await;
         assert_eq!(registered.status(), StatusCode::SEE_OTHER);
-        Self::with_session(app, http, &registered)
+        Self { visitor }
     }
 
     /// Signs an existing member in through `/login`.
     async fn sign_in(app: &TestApp, email: &str) -> Self {
-        let http = client();
-        let form = http.get(app.url("/login")).send().await.expect("form");
-        let login = set_cookie(&form, "quire_login").expect("form cookie");
-        let csrf = hidden(&form.text().await.expect("html"), "csrf");
-        let signed_in = http
-            .post(app.url("/login"))
-            .header(header::COOKIE, format!("quire_login={login}"))
-            .form(&[("email", email), ("password", PASSWORD), ("csrf", &csrf)])
-            .send()
-            .await
-            .expect("sign in");
+        let mut visitor = Visitor::new(&app.base);
+        let signed_in = visitor.sign_in(email).await;
         assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-        Self::with_session(app, http, &signed_in)
-    }
-
-    fn with_session(app: &TestApp, http: Client, response: &reqwest::Response) -> Self {
-        let session = set_cookie(response, "quire_session").expect("a session");
-        Self {
-            http,
-            base: app.base.clone(),
-            cookie: format!("quire_session={session}"),
-        }
+        Self { visitor }
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .expect("get")
+        self.visitor.get(path).await
     }
 
     /// The page at `path`, which must answer 200.
@@ -160,14 +91,14 @@ impl Member {
         response.text().await.expect("html")
     }
 
+    /// Posts `form` as given (its CSRF token included by the caller).
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post")
+        self.visitor.post_as_is(path, form).await
+    }
+
+    async fn post_pairs(&self, path: &str, form: &[(&str, String)]) -> reqwest::Response {
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.post(path, &form).await
     }
 
     /// Waits for job `path` (`/jobs/N`) to end, as its page's script does.
@@ -261,13 +192,8 @@ async fn a_member_writes_an_article_from_the_writer_pages(backend: Backend) {
         ]
     };
     let refused = member
-        .http
-        .post(app.url("/writer/new"))
-        .header(header::COOKIE, &member.cookie)
-        .form(&brief("Choosing trail shoes", "50"))
-        .send()
-        .await
-        .expect("post");
+        .post_pairs("/writer/new", &brief("Choosing trail shoes", "50"))
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.expect("html");
     assert!(
@@ -283,13 +209,8 @@ async fn a_member_writes_an_article_from_the_writer_pages(backend: Backend) {
         0
     );
     let created = member
-        .http
-        .post(app.url("/writer/new"))
-        .header(header::COOKIE, &member.cookie)
-        .form(&brief("Choosing trail shoes", "600"))
-        .send()
-        .await
-        .expect("post");
+        .post_pairs("/writer/new", &brief("Choosing trail shoes", "600"))
+        .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     let task = task::Entity::find()
         .one(app.db())
@@ -335,9 +256,9 @@ async fn a_member_writes_an_article_from_the_writer_pages(backend: Backend) {
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
     let job_page = location(&started);
     assert!(job_page.starts_with("/jobs/"), "{job_page}");
-    assert_eq!(member.finished(&job_page).await["status"], "succeeded");
+    assert_eq!(member.finished(job_page).await["status"], "succeeded");
     let article = content_of(&app, task.id).await;
-    let done = member.page(&job_page).await;
+    let done = member.page(job_page).await;
     assert!(done.contains(&format!("href=\"/content/{}\"", article.id)));
 
     // The article, rendered and labelled as the offline provider's.
@@ -373,7 +294,7 @@ async fn a_member_writes_an_article_from_the_writer_pages(backend: Backend) {
         .await;
     assert_eq!(regenerated.status(), StatusCode::SEE_OTHER);
     let job_page = location(&regenerated);
-    assert_eq!(member.finished(&job_page).await["status"], "succeeded");
+    assert_eq!(member.finished(job_page).await["status"], "succeeded");
     let history = member.page(&format!("{path}/versions")).await;
     assert!(history.contains("id=\"version-2\""), "{history}");
     assert!(history.contains("Rewrote section"), "{history}");
@@ -570,14 +491,7 @@ async fn writer_pages_refuse_other_tenants_forged_forms_and_short_balances(backe
         ]
     };
     for (path, status) in &tries {
-        let response = other
-            .http
-            .post(app.url(path))
-            .header(header::COOKIE, &other.cookie)
-            .form(&form(&csrf))
-            .send()
-            .await
-            .expect("post");
+        let response = other.post_pairs(path, &form(&csrf)).await;
         assert_eq!(response.status(), *status, "{path}");
     }
     let refused = other
@@ -590,14 +504,7 @@ async fn writer_pages_refuse_other_tenants_forged_forms_and_short_balances(backe
 
     // The owner's forms without their CSRF token change nothing.
     for (path, _) in &tries {
-        let response = owner
-            .http
-            .post(app.url(path))
-            .header(header::COOKIE, &owner.cookie)
-            .form(&form("forged"))
-            .send()
-            .await
-            .expect("post");
+        let response = owner.post_pairs(path, &form("forged")).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
     }
     let kept = content_of(&app, t).await;

@@ -1,7 +1,7 @@
 //! A browser-like HTTP client for the pages: it keeps cookies, does not follow redirects (so
 //! each answer can be checked), and reads the CSRF token of the last form it saw.
 
-use reqwest::{Client, Response, StatusCode, header, redirect::Policy};
+use reqwest::{Client, Response, StatusCode, header, multipart::Form, redirect::Policy};
 
 pub struct Visitor {
     client: Client,
@@ -46,9 +46,24 @@ impl Visitor {
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf", &self.csrf));
+        self.post_as_is(path, &form).await
+    }
+
+    /// POSTs a form exactly as given (no CSRF token added: a forged form).
+    pub async fn post_as_is(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client
             .post(format!("{}{path}", self.base))
-            .form(&form)
+            .form(fields)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// POSTs a multipart form (a file upload) as given.
+    pub async fn post_multipart(&self, path: &str, form: Form) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
             .send()
             .await
             .expect("post")
