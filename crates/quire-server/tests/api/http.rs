@@ -174,6 +174,14 @@ async fn metrics_count_requests_by_route_and_status(backend: Backend) {
     assert_eq!(me.status(), reqwest::StatusCode::OK);
     let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
     assert!(after > before, "{before} → {after}");
+
+    // An authenticated list: one round trip for the tenant context and its gates, one for the
+    // page with its count.
+    let before = after;
+    let sites = app.get("/api/v1/auth/sites/", Some(&token)).await;
+    assert_eq!(sites.status(), reqwest::StatusCode::OK);
+    let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
+    assert_eq!(after - before, 2, "round trips of GET /api/v1/auth/sites/");
 }
 
 async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
