@@ -23,6 +23,8 @@ use quire_core::{
     },
     jobs::queue::{self, JobFilter},
     listing::PageRequest,
+    planner::{auto_cluster, idea_generation},
+    writer::{generation, regeneration},
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,10 +50,10 @@ pub struct JobRow {
 /// What a kind of job is called in the app.
 fn describe(kind: &str) -> &'static str {
     match kind {
-        "auto_cluster" => "Auto Cluster",
-        "generate_ideas" => "Generate ideas",
-        "generate_article" => "Generate article",
-        "regenerate_section" => "Regenerate section",
+        auto_cluster::KIND => "Auto Cluster",
+        idea_generation::KIND => "Generate ideas",
+        generation::KIND => "Generate article",
+        regeneration::KIND => "Regenerate section",
         _ => "AI job",
     }
 }
@@ -150,9 +152,9 @@ struct JobPage {
 /// Where to see what a finished job made.
 fn made(job: &job::Model, result: &serde_json::Value) -> Option<(String, &'static str)> {
     match job.kind.as_str() {
-        "auto_cluster" => Some(("/clusters".to_owned(), "See the clusters")),
-        "generate_ideas" => Some(("/ideas".to_owned(), "See the ideas")),
-        "generate_article" | "regenerate_section" => result
+        auto_cluster::KIND => Some(("/clusters".to_owned(), "See the clusters")),
+        idea_generation::KIND => Some(("/ideas".to_owned(), "See the ideas")),
+        generation::KIND | regeneration::KIND => result
             .get("content_id")
             .and_then(serde_json::Value::as_i64)
             .map(|id| (format!("/content/{id}"), "Open the article")),

@@ -32,6 +32,7 @@ mod app_keywords;
 mod app_lists;
 mod app_notice;
 mod app_sites;
+mod app_transfer;
 mod app_usage;
 mod app_writer;
 mod app_writer_brief;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(app_auth::router())
         .merge(app_billing::router())
+        .merge(app_transfer::router())
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
         .merge(app_usage::router())
