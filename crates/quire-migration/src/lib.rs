@@ -10,6 +10,7 @@ mod m20261126_000004_planner;
 mod m20261126_000005_writer_content;
 mod m20261126_000006_billing_lifecycle;
 mod m20261126_000007_billing_automation;
+mod m20261126_000008_password_resets;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_writer_content::Migration),
             Box::new(m20261126_000006_billing_lifecycle::Migration),
             Box::new(m20261126_000007_billing_automation::Migration),
+            Box::new(m20261126_000008_password_resets::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod gates;
 pub mod hashing;
 pub mod operators;
 pub mod password;
+pub mod password_reset;
 pub mod principal;
 pub mod register;
 pub mod sessions;

@@ -16,6 +16,7 @@ pub mod job;
 pub mod keyword;
 pub mod model_rate;
 pub mod operation_price;
+pub mod password_reset;
 pub mod payment;
 pub mod plan;
 pub mod prompt_override;

@@ -1,5 +1,5 @@
-//! `/api/v1/admin/users/`: operators search users (members and operators), read one, and
-//! deactivate or activate them.
+//! `/api/v1/admin/users/`: operators search users (members and operators), read one,
+//! deactivate or activate them, and make a password-reset link for them.
 
 use super::views::UserView;
 use crate::{
@@ -12,7 +12,13 @@ use axum::{
     Json,
     extract::{OriginalUri, Path, State},
 };
-use quire_core::admin::users::{self, UserFilter};
+use chrono::{DateTime, Utc};
+use quire_core::{
+    accounts::password_reset,
+    admin::users::{self, UserFilter},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retrieve))
         .routes(routes!(deactivate))
         .routes(routes!(activate))
+        .routes(routes!(reset_password_link))
 }
 
 /// Every user, newest first. `?search=` matches email and name. Sort keys: `id`,
@@ -107,4 +114,44 @@ pub async fn activate(
 ) -> ApiResult<Json<UserView>> {
     let user = users::set_active(&state.quire, operator.user.id, id, true).await?;
     Ok(Json(UserView::from(&user)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetLinkView {
+    /// Send it to the user: it sets a new password once, until `expires_at`. Absolute when
+    /// `public_url` is configured, else a path on Quire's site.
+    pub link: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Make a password-reset link for a user, to send them: it works once, for 30 minutes, and
+/// using it ends every session of theirs. Earlier unused links stop working. Audited (without
+/// the link).
+#[utoipa::path(post, path = "/users/{id}/reset_password_link/", tag = "admin",
+    operation_id = "admin_user_reset_password_link", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 201, description = "The link", body = ResetLinkView),
+        AdminRefusals,
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
+pub async fn reset_password_link(
+    State(state): State<AppState>,
+    OperatorContext(operator): OperatorContext,
+    Path(id): Path<i64>,
+) -> ApiResult<(axum::http::StatusCode, Json<ResetLinkView>)> {
+    let issued = password_reset::issue_by_operator(&state.quire, operator.user.id, id).await?;
+    let base = state
+        .quire
+        .settings
+        .public_url
+        .as_deref()
+        .unwrap_or_default();
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(ResetLinkView {
+            link: format!("{}{}", base.trim_end_matches('/'), issued.path()),
+            expires_at: issued.expires_at,
+        }),
+    ))
 }

@@ -17,6 +17,7 @@ use axum::{
 };
 use quire_core::{
     Error,
+    accounts::password_reset,
     admin::users::{self, UserFilter},
     listing::PageRequest,
 };
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(users_page))
         .route("/admin/users/{id}/activate", post(activate))
         .route("/admin/users/{id}/deactivate", post(deactivate))
+        .route("/admin/users/{id}/reset_link", post(reset_link))
 }
 
 #[derive(Template)]
@@ -171,4 +173,47 @@ async fn set_active(
         Err(error) => return failure(&error),
     };
     Redirect::to(&format!("/admin/users?done={done}")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "admin/reset_link.html")]
+struct ResetLinkPage {
+    chrome: Chrome,
+    email: String,
+    link: String,
+    expires: String,
+}
+
+/// Makes a password-reset link for the user and shows it once, to send them (it is not put
+/// in an address or a log).
+async fn reset_link(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    let quire = &state.quire;
+    let user = match users::get(&quire.db, id).await {
+        Ok(user) => user,
+        Err(Error::NotFound) => return Redirect::to("/admin/users").into_response(),
+        Err(error) => return failure(&error),
+    };
+    match password_reset::issue_by_operator(quire, page.operator.user.id, id).await {
+        Ok(issued) => {
+            let base = quire.settings.public_url.as_deref().unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &ResetLinkPage {
+                    chrome: page.chrome("users"),
+                    email: user.email,
+                    link: format!("{}{}", base.trim_end_matches('/'), issued.path()),
+                    expires: issued.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                },
+            )
+        }
+        Err(error) => failure(&error),
+    }
 }

@@ -31,6 +31,7 @@ mod app_keyword_seeds;
 mod app_keywords;
 mod app_lists;
 mod app_notice;
+mod app_password_reset;
 mod app_sites;
 mod app_transfer;
 mod app_usage;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(app_auth::router())
         .merge(app_billing::router())
         .merge(app_transfer::router())
+        .merge(app_password_reset::router())
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
         .merge(app_usage::router())
