@@ -2,8 +2,8 @@
 
 use crate::{Error, ValidationErrors};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
-    PrimaryKeyToColumn, QueryOrder, QueryResult, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Iterable, Order, PaginatorTrait, PrimaryKeyToColumn,
+    QueryOrder, QuerySelect, Select,
     sea_query::{ColumnType, Condition, Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -129,10 +129,8 @@ pub fn search<C: ColumnTrait>(term: &str, columns: &[C]) -> Condition {
     })
 }
 
-/// The requested page of `select` in the requested order (ties broken by primary key, so
-/// pages never overlap) with the count of every matching row, in one round trip: the count is
-/// a window over the filtered rows (`COUNT(*) OVER ()`, evaluated before `LIMIT`). A page past
-/// the end is `NotFound`, except page 1.
+/// Counts `select`, then fetches the requested page in the requested order (ties broken by
+/// primary key, so pages never overlap). A page past the end is `NotFound`, except page 1.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -143,8 +141,12 @@ where
     E: EntityTrait,
     E::Model: Send + Sync,
 {
+    let count = select.clone().count(db).await?;
     let offset = (page.page - 1).saturating_mul(page.page_size);
-    let mut query = select.expr_as(Expr::cust("COUNT(*) OVER ()"), TOTAL);
+    if page.page > 1 && offset >= count {
+        return Err(Error::NotFound);
+    }
+    let mut query = select;
     for (column, order) in ordering {
         // Text sorts the way people read it, whatever the database's collation.
         query = if matches!(
@@ -159,40 +161,13 @@ where
     for key in E::PrimaryKey::iter() {
         query = query.order_by(key.into_column(), Order::Asc);
     }
-    let rows = query
-        .offset(offset)
-        .limit(page.page_size)
-        .into_model::<Counted<E::Model>>()
-        .all(db)
-        .await?;
-    if rows.is_empty() && page.page > 1 {
-        return Err(Error::NotFound);
-    }
-    let count = rows.first().map_or(0, |row| row.total);
+    let items = query.offset(offset).limit(page.page_size).all(db).await?;
     Ok(Page {
-        count: u64::try_from(count).unwrap_or_default(),
+        count,
         page: page.page,
         page_size: page.page_size,
-        items: rows.into_iter().map(|row| row.model).collect(),
+        items,
     })
-}
-
-/// The column alias of the window count.
-const TOTAL: &str = "quire_total_rows";
-
-/// A row of a page and the count of every row the filter matched.
-struct Counted<M> {
-    model: M,
-    total: i64,
-}
-
-impl<M: FromQueryResult> FromQueryResult for Counted<M> {
-    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            model: M::from_query_result(row, prefix)?,
-            total: row.try_get(prefix, TOTAL)?,
-        })
-    }
 }
 
 #[cfg(test)]
