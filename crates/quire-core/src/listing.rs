@@ -2,9 +2,9 @@
 
 use crate::{Error, ValidationErrors};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Iterable, Order, PaginatorTrait, PrimaryKeyToColumn,
-    QueryOrder, QuerySelect, Select,
-    sea_query::{ColumnType, Condition, Expr, ExprTrait, Func, LikeExpr},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
+    PrimaryKeyToColumn, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    sea_query::{ColumnType, Condition, Expr, ExprTrait, Func, LikeExpr, SelectStatement},
 };
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -129,8 +129,11 @@ pub fn search<C: ColumnTrait>(term: &str, columns: &[C]) -> Condition {
     })
 }
 
-/// Counts `select`, then fetches the requested page in the requested order (ties broken by
-/// primary key, so pages never overlap). A page past the end is `NotFound`, except page 1.
+/// Fetches the requested page in the requested order (ties broken by primary key, so pages
+/// never overlap) together with the total it was cut from, in one statement: the count is an
+/// uncorrelated scalar subquery, which both databases evaluate once (a window count made
+/// SQLite materialise every row; docs/decisions.md, "Lists and round trips"). A page past the
+/// end is `NotFound`, except page 1.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -141,12 +144,11 @@ where
     E: EntityTrait,
     E::Model: Send + Sync,
 {
-    let count = select.clone().count(db).await?;
-    let offset = (page.page - 1).saturating_mul(page.page_size);
-    if page.page > 1 && offset >= count {
-        return Err(Error::NotFound);
-    }
-    let mut query = select;
+    let total = SelectStatement::new()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(select.clone().into_query(), "listed")
+        .to_owned();
+    let mut query = select.expr_as(Expr::SubQuery(None, Box::new(total.into())), TOTAL_COLUMN);
     for (column, order) in ordering {
         // Text sorts the way people read it, whatever the database's collation.
         query = if matches!(
@@ -161,13 +163,51 @@ where
     for key in E::PrimaryKey::iter() {
         query = query.order_by(key.into_column(), Order::Asc);
     }
-    let items = query.offset(offset).limit(page.page_size).all(db).await?;
+    let offset = (page.page - 1).saturating_mul(page.page_size);
+    let rows = query
+        .offset(offset)
+        .limit(page.page_size)
+        .into_model::<Counted<E::Model>>()
+        .all(db)
+        .await?;
+    let Some(first) = rows.first() else {
+        // No row at this offset: the list is empty (page 1) or shorter than the offset.
+        return if page.page > 1 {
+            Err(Error::NotFound)
+        } else {
+            Ok(Page {
+                count: 0,
+                page: page.page,
+                page_size: page.page_size,
+                items: Vec::new(),
+            })
+        };
+    };
+    let count = u64::try_from(first.total).unwrap_or_default();
     Ok(Page {
         count,
         page: page.page,
         page_size: page.page_size,
-        items,
+        items: rows.into_iter().map(|row| row.model).collect(),
     })
+}
+
+/// The column the page's rows carry their list's total in.
+const TOTAL_COLUMN: &str = "listing_total";
+
+/// A row of a page and the total of its list.
+struct Counted<M> {
+    total: i64,
+    model: M,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Counted<M> {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            total: row.try_get(pre, TOTAL_COLUMN)?,
+            model: M::from_query_result(row, pre)?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -175,12 +175,29 @@ async fn metrics_count_requests_by_route_and_status(backend: Backend) {
     let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
     assert!(after > before, "{before} → {after}");
 
-    // An authenticated list: the tenant context with its gates, the count, the page.
-    let before = after;
-    let sites = app.get("/api/v1/auth/sites/", Some(&token)).await;
-    assert_eq!(sites.status(), reqwest::StatusCode::OK);
-    let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
-    assert_eq!(after - before, 3, "round trips of GET /api/v1/auth/sites/");
+    // An authenticated list: the tenant context with its gates, then the page with its count.
+    let created = app
+        .post(
+            "/api/v1/auth/sites/",
+            &json!({"name": "Counted", "url": "https://counted.example.com"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    for (path, status) in [
+        ("/api/v1/auth/sites/", reqwest::StatusCode::OK),
+        ("/api/v1/auth/sites/?page=2", reqwest::StatusCode::NOT_FOUND),
+    ] {
+        let before = statements(&app.get("/metrics", None).await.text().await.expect("text"));
+        let listed = app.get(path, Some(&token)).await;
+        assert_eq!(listed.status(), status, "{path}");
+        let after = statements(&app.get("/metrics", None).await.text().await.expect("text"));
+        assert_eq!(after - before, 2, "round trips of GET {path}");
+        if status == reqwest::StatusCode::OK {
+            let page: Value = body(listed).await;
+            assert_eq!(page["count"], 1, "{page}");
+        }
+    }
 }
 
 async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
