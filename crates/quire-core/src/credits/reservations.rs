@@ -21,15 +21,23 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr};
 
 /// Holds `amount` credits for `job` (inside the transaction that creates the job, so the
-/// job and its reservation exist together or not at all). Short → `InsufficientCredits`.
+/// job and its reservation exist together or not at all) and returns the job as it now is.
+/// Short → `InsufficientCredits`. The job row is marked first: the balance change takes the
+/// account's row lock, so it goes last and a hot account stays locked for less time.
 pub async fn reserve(
     txn: &DatabaseTransaction,
-    job: &job::Model,
+    job: job::Model,
     amount: i64,
-) -> Result<(), Error> {
+) -> Result<job::Model, Error> {
     if amount <= 0 {
-        return Ok(());
+        return Ok(job);
     }
+    job::Entity::update_many()
+        .col_expr(job::Column::ReservedCredits, Expr::value(amount))
+        .col_expr(job::Column::CreditState, Expr::value(CreditState::Reserved))
+        .filter(job::Column::Id.eq(job.id))
+        .exec(txn)
+        .await?;
     ledger::apply(
         txn,
         Entry {
@@ -37,7 +45,7 @@ pub async fn reserve(
             amount: -amount,
             kind: CreditKind::Reservation,
             idempotency_key: format!("job:{}:reserve", job.id),
-            actor: actor(job),
+            actor: actor(&job),
             operation: Some(job.kind.clone()),
             payment_id: None,
             note: Some(format!("Held for job {}", job.id)),
@@ -51,13 +59,11 @@ pub async fn reserve(
         },
         other => Error::from(other),
     })?;
-    job::Entity::update_many()
-        .col_expr(job::Column::ReservedCredits, Expr::value(amount))
-        .col_expr(job::Column::CreditState, Expr::value(CreditState::Reserved))
-        .filter(job::Column::Id.eq(job.id))
-        .exec(txn)
-        .await?;
-    Ok(())
+    Ok(job::Model {
+        reserved_credits: amount,
+        credit_state: CreditState::Reserved,
+        ..job
+    })
 }
 
 fn actor(job: &job::Model) -> String {

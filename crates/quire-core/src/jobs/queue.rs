@@ -67,17 +67,9 @@ pub async fn enqueue(
     }
     .insert(&txn)
     .await?;
-    reservations::reserve(&txn, &created, new.reserve).await?;
-    let created = reload(&txn, created.id).await?;
+    let created = reservations::reserve(&txn, created, new.reserve).await?;
     txn.commit().await?;
     Ok(created)
-}
-
-async fn reload(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model, Error> {
-    job::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound)
 }
 
 /// Takes the oldest runnable job whose account is under its running-jobs cap, leasing it to
