@@ -3,11 +3,17 @@
 //! Each hash holds 19 MiB while it runs. On tokio's blocking pool a login flood would run
 //! dozens at once, each thread keeping its memory afterwards (RSS grew past 1.9 GiB in the
 //! benchmark); a fixed pool bounds both the memory and the CPU that logins can take from
-//! every other request.
+//! every other request. Its threads run at a lower scheduling priority (nice 9 on Linux), so
+//! a login flood slows logins rather than every other request.
 
 use super::password;
 use crate::Error;
+use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
 use tokio::sync::oneshot;
+
+/// The hashing threads' priority on the library's 0–99 scale; on Linux it maps to nice 9,
+/// which the scheduler weighs at about an eighth of a normal thread.
+const HASHING_PRIORITY: u8 = 23;
 
 pub struct HashingPool {
     pool: rayon::ThreadPool,
@@ -28,6 +34,7 @@ impl HashingPool {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("quire-argon2-{i}"))
+            .start_handler(|_| lower_priority())
             .build()?;
         Ok(Self { pool })
     }
@@ -54,5 +61,40 @@ impl HashingPool {
     /// Whether `password` matches the PHC string.
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, Error> {
         self.run(move || password::verify(&password, &phc)).await
+    }
+}
+
+/// Lowers the calling thread's priority; where the platform refuses, the thread keeps the
+/// normal one (logins still work, they just compete equally).
+fn lower_priority() {
+    let lowered = ThreadPriorityValue::try_from(HASHING_PRIORITY).and_then(|value| {
+        set_current_thread_priority(ThreadPriority::Crossplatform(value))
+            .map_err(|e| format!("{e:?}"))
+    });
+    if let Err(error) = lowered {
+        tracing::warn!(%error, "password hashing threads keep the normal priority");
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The nice value of the calling thread, from `/proc/thread-self/stat` (field 19).
+    fn own_nice() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+        let after_name = &stat[stat.rfind(')').expect("name") + 2..];
+        after_name
+            .split_whitespace()
+            .nth(16)
+            .and_then(|nice| nice.parse().ok())
+            .expect("nice field")
+    }
+
+    #[tokio::test]
+    async fn hashing_threads_yield_to_request_threads() {
+        let pool = HashingPool::new().expect("pool");
+        let hashing = pool.run(own_nice).await.expect("ran");
+        assert!(hashing > own_nice(), "hashing nice {hashing}");
     }
 }

@@ -5,7 +5,7 @@ use argon2::{
     password_hash::{Output, ParamsString, SaltString, rand_core::OsRng},
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::{cell::RefCell, collections::HashSet, sync::LazyLock};
+use std::{collections::HashSet, sync::LazyLock};
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
@@ -71,23 +71,21 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
 }
 
-thread_local! {
-    /// argon2's 19 MiB of working memory, allocated once per hashing thread and reused:
-    /// letting the library allocate it per call left the allocator holding several copies
-    /// per thread (RSS grew by ~60 MiB per thread under a login load).
-    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
+/// The bytes argon2's working memory is asked for with: more than glibc's 32 MiB ceiling for
+/// its dynamic mmap threshold (mallopt(3), `DEFAULT_MMAP_THRESHOLD_MAX`). glibc raises that
+/// threshold to the size of the first large block freed, after which 19 MiB blocks come from
+/// the thread's heap and stay resident there (RSS grew by ~60 MiB per hashing thread); a request
+/// above the ceiling is always its own mapping, returned to the system when dropped. Only the
+/// 19 MiB the hash uses are ever touched.
+const WORKING_MEMORY_REQUEST: usize = 33 << 20;
 
-/// argon2id of `password` with `salt` into `out`, in this thread's reused memory.
+/// argon2id of `password` with `salt` into `out`, in working memory freed when it returns.
 fn hash_into(password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
-    BLOCKS.with(|cell| {
-        let mut blocks = cell.borrow_mut();
-        let needed = params().block_count();
-        if blocks.len() != needed {
-            *blocks = vec![Block::default(); needed];
-        }
-        hasher().hash_password_into_with_memory(password, salt, out, blocks.as_mut_slice())
-    })
+    let needed = params().block_count();
+    let mut blocks =
+        Vec::with_capacity(needed.max(WORKING_MEMORY_REQUEST / std::mem::size_of::<Block>()));
+    blocks.resize(needed, Block::default());
+    hasher().hash_password_into_with_memory(password, salt, out, blocks.as_mut_slice())
 }
 
 /// Hashes a password into a PHC string. CPU-bound: run it on the hashing pool.
