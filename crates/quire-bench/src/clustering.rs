@@ -43,6 +43,7 @@ pub async fn run(
             .await?;
         let status = response.status();
         let queued: Value = response.json().await?;
+        let answered = started.elapsed().as_secs_f64();
         if status != StatusCode::ACCEPTED {
             bail!("auto cluster of {keywords} keywords answered {status}: {queued}");
         }
@@ -69,8 +70,8 @@ pub async fn run(
                 .map(|(after, before)| after.saturating_sub(before) as f64),
             note: if succeeded {
                 format!(
-                    "{seconds:.2} s to the job's end ({:.2} s running), {} clusters; RSS is \
-                     the peak",
+                    "{seconds:.2} s to the job's end (POST answered in {answered:.2} s, job ran \
+                     {:.2} s), {} clusters; RSS is the peak",
                     running.as_secs_f64(),
                     ended["result"]["clusters"]
                 )
