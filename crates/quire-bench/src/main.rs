@@ -1,21 +1,42 @@
-//! `quire-bench`: starts the release `quire` binary on a fresh database, signs up users, drives
-//! closed-loop HTTP load per scenario and prints requests/s, p50, p99, errors and server RSS.
+//! `quire-bench`: builds a fixture through the core on a fresh database, starts the release
+//! `quire` binary on it, drives each scenario and prints a table (requests/s, p50, p99,
+//! errors, server RSS, database round trips per request), then the issue's targets beside
+//! what was measured.
 
+mod api;
+mod clustering;
+mod fixture;
+mod flood;
+mod import;
+mod jobs;
+mod load;
+mod nodes;
 mod pages;
 mod reservations;
+mod restart;
+mod server;
+mod targets;
+mod vocabulary;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
-use hdrhistogram::Histogram;
+use quire_core::config::JobSettings;
 use quire_testkit::{Backend, TestDatabase};
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
-use std::{
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use reqwest::Client;
+use server::{Launch, Server};
+use std::time::{Duration, Instant};
+
+const GROUPS: [&str; 9] = [
+    "api",
+    "pages",
+    "flood",
+    "jobs",
+    "import",
+    "cluster",
+    "nodes",
+    "restart",
+    "reservations",
+];
 
 #[derive(Parser)]
 #[command(about = "Benchmark a real Quire server over HTTP")]
@@ -23,21 +44,54 @@ struct Args {
     /// `sqlite` (a fresh file) or `postgres` (a fresh database on QUIRE_TEST_POSTGRES_URL).
     #[arg(long, default_value = "sqlite")]
     database: String,
-    /// Seconds of load per scenario.
-    #[arg(long, default_value_t = 10)]
-    seconds: u64,
+    /// Seconds of load per scenario [default: 10; 2 with --quick].
+    #[arg(long)]
+    seconds: Option<u64>,
     /// Concurrent connections.
     #[arg(long, default_value_t = 16)]
     connections: usize,
-    /// Tenants signed up before the run.
-    #[arg(long, default_value_t = 32)]
-    users: usize,
-    /// Run only these scenario groups (comma-separated: api, pages, reservations).
-    #[arg(long, value_delimiter = ',', default_value = "api,pages,reservations")]
+    /// Fixture tenants [default: 20; 4 with --quick].
+    #[arg(long)]
+    tenants: Option<usize>,
+    /// Sites per tenant [default: 20; 4 with --quick].
+    #[arg(long)]
+    sites: Option<usize>,
+    /// Keywords per site, at most 100,000 [default: 2,000; 200 with --quick].
+    #[arg(long)]
+    keywords: Option<usize>,
+    /// Jobs queued by the job-throughput scenario [default: 1,000; 100 with --quick].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Rows of the CSV import, at most 100,000 [default: 100,000; 10,000 with --quick].
+    #[arg(long)]
+    import_rows: Option<usize>,
+    /// Keywords per local-clustering run, comma-separated, each at most 100,000
+    /// [default: 10000,100000; 1000,10000 with --quick].
+    #[arg(long, value_delimiter = ',')]
+    cluster_sizes: Option<Vec<usize>>,
+    /// Job workers per server (QUIRE_JOBS__WORKERS) [default: the server's default].
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Servers on the one database for the `nodes` group; it runs only when above 1.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// Run only these scenario groups (comma-separated: api, pages, flood, jobs, import,
+    /// cluster, nodes, restart, reservations).
+    #[arg(long, value_delimiter = ',', default_values_t = GROUPS.map(str::to_owned))]
     only: Vec<String>,
+    /// A small fixture and short scenarios, for a smoke run; explicit flags still win.
+    #[arg(long)]
+    quick: bool,
 }
 
-const PASSWORD: &str = "bench-harbour-lantern-42";
+impl Args {
+    /// The flag, else its `--quick` value, else its default.
+    fn pick<T: Clone>(&self, given: &Option<T>, quick: T, default: T) -> T {
+        given
+            .clone()
+            .unwrap_or(if self.quick { quick } else { default })
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -48,92 +102,164 @@ async fn main() -> anyhow::Result<()> {
         "postgres" => bail!("set QUIRE_TEST_POSTGRES_URL to a PostgreSQL server to benchmark it"),
         other => bail!("unknown database {other:?}: use sqlite or postgres"),
     };
+    if let Some(unknown) = args.only.iter().find(|g| !GROUPS.contains(&g.as_str())) {
+        bail!("unknown group {unknown:?}: use {}", GROUPS.join(", "));
+    }
+    let wanted = |group: &str| args.only.iter().any(|g| g == group);
+    let duration = Duration::from_secs(args.pick(&args.seconds, 2, 10));
+    let size = fixture::Size {
+        tenants: args.pick(&args.tenants, 4, 20),
+        sites: args.pick(&args.sites, 4, 20),
+        keywords: args.pick(&args.keywords, 200, 2_000),
+    };
+    let jobs = args.pick(&args.jobs, 100, 1_000);
+    let import_rows = args.pick(&args.import_rows, 10_000, 100_000);
+    let cluster_sizes = args.pick(
+        &args.cluster_sizes,
+        vec![1_000, 10_000],
+        vec![10_000, 100_000],
+    );
+    if size.tenants == 0 || size.sites == 0 || size.keywords == 0 || args.connections == 0 {
+        bail!("--tenants, --sites, --keywords and --connections must be at least 1");
+    }
+    if [size.keywords, import_rows]
+        .iter()
+        .chain(&cluster_sizes)
+        .any(|&n| n == 0 || n > vocabulary::DISTINCT)
+    {
+        bail!(
+            "--keywords, --import-rows and --cluster-sizes must be between 1 and {}",
+            vocabulary::DISTINCT
+        );
+    }
+    let workers = args.workers.unwrap_or(JobSettings::default().workers);
+
     let reference_load = time_reference_load(backend).await?;
     let database = TestDatabase::create(backend).await;
-    let server = Server::start(&database.url).await?;
+    let built = fixture::build(
+        &database.url,
+        size,
+        if wanted("cluster") {
+            &cluster_sizes
+        } else {
+            &[]
+        },
+    )
+    .await?;
+    let log_dir = std::env::temp_dir().join(format!("quire-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&log_dir)?;
+    let launch = Launch {
+        binary: server::quire_binary()?,
+        database_url: database.url.clone(),
+        workers,
+        log_dir,
+    };
+    let mut server = Server::start(&launch).await?;
+    let db = quire_core::db::connect(&database.url, 2).await?;
     let client = Client::builder()
         .pool_max_idle_per_host(args.connections)
         .build()?;
 
-    let emails = sign_up(&client, &server.base, args.users).await?;
-    let mut tokens = Vec::new();
-    for email in &emails {
-        let session = login(&client, &server.base, email).await?;
-        tokens.push(
-            session["access"]
-                .as_str()
-                .context("access token")?
-                .to_owned(),
-        );
-    }
-
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "quire-bench: {} database, {} connections, {} s per scenario, {} tenants, 2 cores shared \
-         by server, load generator and database",
-        args.database, args.connections, args.seconds, args.users
+        "quire-bench: {} database, {} connections, {} s per scenario, {workers} job workers per \
+         server, {cores} cores shared by server, load generator and database",
+        args.database,
+        args.connections,
+        duration.as_secs(),
     );
     println!(
-        "{:<44} {:>10} {:>9} {:>9} {:>8} {:>10} {:>7}",
-        "scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "DB/req"
+        "fixture through quire-core: {} tenants × {} sites × {} keywords ({} keywords){} in \
+         {:.1} s; server ready {:.3} s after spawn",
+        size.tenants,
+        size.sites,
+        size.keywords,
+        import::grouped(size.tenants * size.sites * size.keywords),
+        if wanted("cluster") {
+            format!(
+                ", plus sectors of {} keywords to cluster",
+                cluster_sizes
+                    .iter()
+                    .map(|&n| import::grouped(n))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        } else {
+            String::new()
+        },
+        built.elapsed.as_secs_f64(),
+        server.ready_after.as_secs_f64(),
     );
-    let duration = Duration::from_secs(args.seconds);
-    let base = server.base.clone();
+    println!();
+    load::print_header();
 
-    let wanted = |group: &str| args.only.iter().any(|g| g == group);
-    let emails = Arc::new(emails);
+    let mut measured = targets::Measured::default();
     if wanted("api") {
-        let before = server.statements(&client).await;
-        let report = run(&client, args.connections, duration, {
-            let base = base.clone();
-            move |client, i| {
-                let email = emails[i % emails.len()].clone();
-                let url = format!("{base}/api/v1/auth/login/");
-                async move {
-                    client
-                        .post(url)
-                        .json(&json!({"email": email, "password": PASSWORD}))
-                        .send()
-                        .await
-                        .map(|r| r.status() == StatusCode::OK)
-                        .unwrap_or(false)
-                }
-            }
-        })
-        .await;
-        let db = server.per_request(&client, before, &report).await;
-        report.print("POST /api/v1/auth/login/", server.rss_mib(), db);
-
-        let tokens = Arc::new(tokens);
-        let before = server.statements(&client).await;
-        let report = run(&client, args.connections, duration, move |client, i| {
-            let token = tokens[i % tokens.len()].clone();
-            let url = format!("{base}/api/v1/auth/me/");
-            async move {
-                client
-                    .get(url)
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .map(|r| r.status() == StatusCode::OK)
-                    .unwrap_or(false)
-            }
-        })
-        .await;
-        let db = server.per_request(&client, before, &report).await;
-        report.print("GET /api/v1/auth/me/", server.rss_mib(), db);
+        let rows = api::run(&server, &client, &built, args.connections, duration).await?;
+        measured.login = Some(rows.login);
+        measured.lists = rows.lists;
     }
     if wanted("pages") {
-        pages::run_all(&server, args.connections, duration).await?;
+        pages::run_all(&server, &built, args.connections, duration).await?;
     }
-    println!("peak server RSS: {:.1} MiB", server.peak_rss_mib());
+    if wanted("flood") {
+        measured.flood =
+            Some(flood::run(&server, &client, &built, args.connections, duration).await?);
+    }
+    if wanted("jobs") {
+        measured.jobs = Some(
+            jobs::run(
+                &server,
+                &client,
+                &db,
+                &built,
+                args.connections,
+                jobs,
+                workers,
+            )
+            .await?,
+        );
+    }
+    if wanted("import") {
+        import::run(&server, &client, &built, import_rows).await?;
+    }
+    if wanted("cluster") {
+        clustering::run(&server, &client, &db, &built).await?;
+    }
+    if wanted("nodes") && args.nodes > 1 {
+        nodes::run(
+            &server,
+            &launch,
+            args.nodes,
+            &client,
+            &built,
+            args.connections,
+            duration,
+        )
+        .await?;
+    }
+    if wanted("restart") {
+        let (restarted, slowest) = restart::run(server, &launch).await?;
+        server = restarted;
+        measured.ready = Some(slowest);
+    }
+    drop(server);
+    db.close().await?;
+    if wanted("reservations") {
+        let rows = reservations::run(backend, args.connections, duration).await?;
+        measured.reserve_one = Some(rows.one_account);
+        measured.drain = Some(rows.drain);
+    }
     println!(
         "starter reference data into an empty database: {:.0} ms",
         reference_load.as_secs_f64() * 1000.0
     );
-    drop(server);
-    if wanted("reservations") {
-        reservations::run(backend, args.connections, duration).await?;
-    }
+    println!(
+        "server logs (QUIRE_LOG=warn): {} error lines in {}",
+        launch.logged_errors()?,
+        launch.log_dir.display()
+    );
+    targets::print(backend, &measured);
     Ok(())
 }
 
@@ -150,252 +276,4 @@ async fn time_reference_load(backend: Backend) -> anyhow::Result<Duration> {
     }
     db.close().await?;
     Ok(elapsed)
-}
-
-/// The release `quire` binary serving on a free port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> anyhow::Result<Self> {
-        let binary = quire_binary()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new(&binary)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("QUIRE_DATABASE_URL", database_url)
-            .env("QUIRE_CONFIG", "/nonexistent/quire.toml")
-            .env("QUIRE_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let client = Client::new();
-        for _ in 0..600 {
-            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await
-                && response.status() == StatusCode::OK
-            {
-                return Ok(server);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("the server did not answer /healthz within 30 s")
-    }
-
-    fn status_field_mib(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find(|line| line.starts_with(field))
-                    .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-
-    /// The server's `quire_db_statements_total`: database round trips since it started.
-    async fn statements(&self, client: &Client) -> Option<u64> {
-        let text = client
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        text.lines()
-            .find_map(|line| line.strip_prefix("quire_db_statements_total "))
-            .and_then(|n| n.trim().parse().ok())
-    }
-
-    /// Round trips per request of `report`'s run, counted from `before` (background work —
-    /// job polling, the billing scheduler — is included, and small beside the load).
-    async fn per_request(
-        &self,
-        client: &Client,
-        before: Option<u64>,
-        report: &Report,
-    ) -> Option<f64> {
-        let after = self.statements(client).await?;
-        let requests = report.total().max(1);
-        Some(after.saturating_sub(before?) as f64 / requests as f64)
-    }
-
-    fn rss_mib(&self) -> f64 {
-        self.status_field_mib("VmRSS:")
-    }
-
-    fn peak_rss_mib(&self) -> f64 {
-        self.status_field_mib("VmHWM:")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `target/release/quire` beside this binary, built first when it is missing.
-fn quire_binary() -> anyhow::Result<PathBuf> {
-    let dir = std::env::current_exe()?
-        .parent()
-        .context("bench binary has no directory")?
-        .to_path_buf();
-    let binary = dir.join("quire");
-    if !binary.exists() {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "-p", "quire"])
-            .status()?;
-        if !status.success() {
-            bail!("cargo build --release -p quire failed");
-        }
-    }
-    Ok(binary)
-}
-
-async fn sign_up(client: &Client, base: &str, users: usize) -> anyhow::Result<Vec<String>> {
-    let plans: Value = client
-        .get(format!("{base}/api/v1/auth/plans/"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let free = plans
-        .as_array()
-        .and_then(|plans| plans.iter().find(|p| p["price"] == 0))
-        .and_then(|p| p["id"].as_i64())
-        .context("no free plan in the catalogue")?;
-    let mut emails = Vec::with_capacity(users);
-    for i in 0..users {
-        let email = format!("bench{i}@example.com");
-        let response = client
-            .post(format!("{base}/api/v1/auth/register/"))
-            .json(&json!({
-                "email": email, "password": PASSWORD, "name": format!("Bench {i}"),
-                "plan_id": free,
-            }))
-            .send()
-            .await?;
-        if response.status() != StatusCode::CREATED {
-            bail!(
-                "sign-up answered {}: {}",
-                response.status(),
-                response.text().await?
-            );
-        }
-        emails.push(email);
-    }
-    Ok(emails)
-}
-
-async fn login(client: &Client, base: &str, email: &str) -> anyhow::Result<Value> {
-    let response = client
-        .post(format!("{base}/api/v1/auth/login/"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await?;
-    if response.status() != StatusCode::OK {
-        bail!("login answered {}", response.status());
-    }
-    Ok(response.json().await?)
-}
-
-pub(crate) struct Report {
-    latencies: Histogram<u64>,
-    errors: u64,
-    elapsed: Duration,
-}
-
-impl Report {
-    /// Requests answered, with or without error.
-    pub(crate) fn total(&self) -> u64 {
-        self.latencies.len() + self.errors
-    }
-
-    /// One row of the table; `db_per_request` is the database round trips per request.
-    pub(crate) fn print(&self, name: &str, rss_mib: f64, db_per_request: Option<f64>) {
-        let total = self.total();
-        println!(
-            "{:<44} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>10} {:>7}",
-            name,
-            total as f64 / self.elapsed.as_secs_f64(),
-            self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
-            self.latencies.value_at_quantile(0.99) as f64 / 1000.0,
-            self.errors,
-            if rss_mib.is_nan() {
-                "-".to_owned()
-            } else {
-                format!("{rss_mib:.1}")
-            },
-            db_per_request.map_or_else(|| "-".to_owned(), |n| format!("{n:.2}")),
-        );
-    }
-}
-
-/// `connections` workers each send one request at a time for `duration`; latency in µs.
-async fn run<F, Fut>(client: &Client, connections: usize, duration: Duration, request: F) -> Report
-where
-    F: Fn(Client, usize) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let client = client.clone();
-    closed_loop(connections, duration, move |i| request(client.clone(), i)).await
-}
-
-/// `connections` tasks each run one operation at a time for `duration`; latency in µs.
-pub(crate) async fn closed_loop<F, Fut>(
-    connections: usize,
-    duration: Duration,
-    operation: F,
-) -> Report
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let started = Instant::now();
-    let deadline = started + duration;
-    let workers: Vec<_> = (0..connections)
-        .map(|worker| {
-            let operation = operation.clone();
-            tokio::spawn(async move {
-                let mut latencies =
-                    Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
-                let mut errors = 0;
-                let mut i = worker;
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    if operation(i).await {
-                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        let _ = latencies.record(micros.max(1));
-                    } else {
-                        errors += 1;
-                    }
-                    i += connections;
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
-    let mut errors = 0;
-    for worker in workers {
-        if let Ok((worker_latencies, worker_errors)) = worker.await {
-            let _ = latencies.add(worker_latencies);
-            errors += worker_errors;
-        }
-    }
-    Report {
-        latencies,
-        errors,
-        elapsed: started.elapsed(),
-    }
 }
