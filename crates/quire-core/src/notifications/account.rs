@@ -71,7 +71,10 @@ mod tests {
             let name = mail.template_name();
             assert!(!email.subject.is_empty(), "{name}");
             assert!(email.body.starts_with("Hello,"), "{name}: {email:?}");
-            assert!(email.body.ends_with("The Quire team\n"), "{name}: {email:?}");
+            assert!(
+                email.body.ends_with("The Quire team\n"),
+                "{name}: {email:?}"
+            );
         }
     }
 

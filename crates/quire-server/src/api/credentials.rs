@@ -172,9 +172,13 @@ pub async fn change_email(
     Authenticated(principal): Authenticated,
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> ApiResult<(StatusCode, Json<EmailChangePending>)> {
-    let email =
-        email_change::request(&state.quire, principal.user().id, &body.password, &body.email)
-            .await?;
+    let email = email_change::request(
+        &state.quire,
+        principal.user().id,
+        &body.password,
+        &body.email,
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(EmailChangePending {

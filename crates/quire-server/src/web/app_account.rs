@@ -99,8 +99,7 @@ async fn change_password(
         new: &form.new_password,
     };
     let tenant = &page.tenant;
-    match password_change::change(&state.quire, tenant.user.id, &tenant.session_id, change).await
-    {
+    match password_change::change(&state.quire, tenant.user.id, &tenant.session_id, change).await {
         Ok(()) => Redirect::to("/account?done=password").into_response(),
         Err(Error::Validation(errors)) => {
             let mut view = AccountPage::new(&page, None);
@@ -128,8 +127,13 @@ async fn change_email(
     if !page.csrf_ok(&state, &form.csrf) {
         return expired_form();
     }
-    match email_change::request(&state.quire, page.tenant.user.id, &form.password, &form.email)
-        .await
+    match email_change::request(
+        &state.quire,
+        page.tenant.user.id,
+        &form.password,
+        &form.email,
+    )
+    .await
     {
         Ok(_) => Redirect::to("/account?done=email").into_response(),
         Err(Error::Validation(errors)) => {
