@@ -394,6 +394,15 @@ impl Settings {
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
     }
+
+    /// `path` (from `/`) as a link for an email: under `public_url`, else under the bind
+    /// address (a local install). Never built from a request's `Host`, which a caller chooses.
+    pub fn link_to(&self, path: &str) -> String {
+        match self.public_url.as_deref() {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => format!("http://{}{path}", self.bind),
+        }
+    }
 }
 
 #[cfg(test)]

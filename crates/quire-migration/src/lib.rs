@@ -11,6 +11,7 @@ mod m20261126_000005_writer_content;
 mod m20261126_000006_billing_lifecycle;
 mod m20261126_000007_billing_automation;
 mod m20261126_000008_password_resets;
+mod m20261126_000009_email_changes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_billing_lifecycle::Migration),
             Box::new(m20261126_000007_billing_automation::Migration),
             Box::new(m20261126_000008_password_resets::Migration),
+            Box::new(m20261126_000009_email_changes::Migration),
         ]
     }
 }

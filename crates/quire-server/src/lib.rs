@@ -31,6 +31,16 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+/// Browsers that reached Quire over TLS keep to TLS for a year (`Strict-Transport-Security`,
+/// sent only when `public_url` is `https://`; not for subdomains, which Quire does not own).
+const HSTS: &str = "max-age=31536000";
+
+/// The interactive API docs (Swagger UI) load their scripts from Quire and set styles inline,
+/// so they get a policy of their own instead of the pages' nonce-based one.
+const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// A request still running after this answers 408: the longest `?wait=` (60 s) plus room to
@@ -43,6 +53,12 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         quire,
         metrics: Arc::new(metrics::Metrics::new()?),
     };
+    let hsts = state.quire.settings.serves_tls().then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        )
+    });
     let (routes, spec) = routes().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Ok(routes
@@ -66,6 +82,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
                 .layer(CompressionLayer::new())
                 .layer(DefaultBodyLimit::max(BODY_LIMIT))
                 .layer(middleware::map_response(api_no_store))
+                .option_layer(hsts)
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -94,15 +111,22 @@ fn routes() -> OpenApiRouter<AppState> {
         .nest("/api/v1", api::router())
 }
 
-/// API answers are never cached.
+/// API answers are never cached; the API docs get their own policy.
 async fn api_no_store(
     request_path: axum::extract::OriginalUri,
     mut response: axum::response::Response,
 ) -> axum::response::Response {
-    if request_path.path().starts_with("/api/") {
+    let path = request_path.path();
+    if path.starts_with("/api/") {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if path.starts_with("/api/docs") {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CONTENT_SECURITY_POLICY),
+        );
     }
     response
 }

@@ -1,10 +1,12 @@
 //! Users, accounts and sessions: sign-up, login, tokens, the gates, and operators.
 
 pub mod email;
+pub mod email_change;
 pub mod gates;
 pub mod hashing;
 pub mod operators;
 pub mod password;
+pub mod password_change;
 pub mod password_reset;
 pub mod principal;
 pub mod register;

@@ -1,15 +1,18 @@
-//! Password-reset links: an operator makes one for a user (to send them), the user opens it
-//! and chooses a new password. A link works once, for 30 minutes; only the SHA-256 of its
-//! random token is stored. Using it changes the password and ends every session of the user.
+//! Password-reset links: an operator makes one for a user (to send them), or anyone asks for
+//! one to be emailed to an address; the user opens it and chooses a new password. A link works
+//! once, for 30 minutes; only the SHA-256 of its random token is stored. Using it changes the
+//! password and ends every session of the user.
 
 use super::{password::Password, sessions, tokens};
 use crate::{
     Error, Quire, ValidationErrors, audit,
     entities::{password_reset, user},
+    notifications::account::AccountEmail,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -43,24 +46,8 @@ pub async fn issue_by_operator(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
-    password_reset::Entity::update_many()
-        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
-        .filter(password_reset::Column::UserId.eq(user_id))
-        .filter(password_reset::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    let token = hex::encode(rand::random::<[u8; 32]>());
-    let expires_at = now + Duration::minutes(LIFETIME_MINUTES);
-    password_reset::ActiveModel {
-        token_hash: Set(tokens::fingerprint(&token)),
-        user_id: Set(user_id),
-        issued_by: Set(Some(operator_id)),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let issued = issue(&txn, user_id, Some(operator_id), now).await?;
+    let expires_at = issued.expires_at;
     audit::record(
         &txn,
         audit::Entry {
@@ -76,7 +63,76 @@ pub async fn issue_by_operator(
     )
     .await?;
     txn.commit().await?;
+    Ok(issued)
+}
+
+/// A new link for user `user_id` (made by operator `issued_by`, or asked for by email when
+/// `None`); earlier unused links of the user stop working.
+async fn issue(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    issued_by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<IssuedLink, Error> {
+    revoke_all(conn, user_id, now).await?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires_at = now + Duration::minutes(LIFETIME_MINUTES);
+    password_reset::ActiveModel {
+        token_hash: Set(tokens::fingerprint(&token)),
+        user_id: Set(user_id),
+        issued_by: Set(issued_by),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
     Ok(IssuedLink { token, expires_at })
+}
+
+/// Someone asked for a reset link for `email` ("forgot password"): when an active user signs
+/// in with it, a new link is emailed to that address. Says nothing about whether one does —
+/// the caller answers the same either way — and never fails: problems are logged.
+pub async fn request_by_email(quire: &Quire, email: &str) {
+    if let Err(error) = email_link(quire, email).await {
+        tracing::warn!(%error, "password-reset email not sent");
+    }
+}
+
+async fn email_link(
+    quire: &Quire,
+    email: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(sessions::email_key(email)))
+        .filter(user::Column::IsActive.eq(true))
+        .one(&quire.db)
+        .await?;
+    let Some(target) = found else {
+        return Ok(());
+    };
+    let issued = issue(&quire.db, target.id, None, quire.clock.now()).await?;
+    let mail = AccountEmail::PasswordReset {
+        link: quire.settings.link_to(&issued.path()),
+        minutes: LIFETIME_MINUTES,
+    };
+    quire.mailer.send(&target.email, &mail).await?;
+    Ok(())
+}
+
+/// Spends every unused link of user `user_id` (their password just changed another way).
+pub(crate) async fn revoke_all(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Whether `token` is a link that still works (for showing its form).

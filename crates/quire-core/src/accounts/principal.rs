@@ -42,6 +42,14 @@ impl Principal {
         }
     }
 
+    /// The session (refresh-token family) the caller's token belongs to.
+    pub fn session_id(&self) -> &str {
+        match self {
+            Principal::Member(m) => &m.session_id,
+            Principal::Operator(o) => &o.session_id,
+        }
+    }
+
     pub fn account(&self) -> Option<&account::Model> {
         match self {
             Principal::Member(m) => Some(&m.account),

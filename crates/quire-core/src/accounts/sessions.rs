@@ -85,7 +85,7 @@ pub async fn account_of(db: &crate::db::Db, email: &str) -> Result<Option<i64>, 
 }
 
 /// The stored form of an email typed at sign-in.
-fn email_key(email: &str) -> String {
+pub(crate) fn email_key(email: &str) -> String {
     Email::parse(email)
         .map(Email::into_inner)
         .unwrap_or_else(|_| email.trim().to_lowercase())
@@ -241,6 +241,25 @@ pub(crate) async fn revoke_all(
         .col_expr(family::Column::RevokedAt, Expr::value(Utc::now()))
         .col_expr(family::Column::RevokedReason, Expr::value(reason))
         .filter(family::Column::UserId.eq(user_id))
+        .filter(family::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Revokes every open session of user `user_id` but `kept` (the one changing the password);
+/// how many.
+pub(crate) async fn revoke_others(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    kept: &str,
+    reason: &str,
+) -> Result<u64, Error> {
+    Ok(family::Entity::update_many()
+        .col_expr(family::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(family::Column::RevokedReason, Expr::value(reason))
+        .filter(family::Column::UserId.eq(user_id))
+        .filter(family::Column::Id.ne(kept))
         .filter(family::Column::RevokedAt.is_null())
         .exec(conn)
         .await?

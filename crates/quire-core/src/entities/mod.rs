@@ -8,6 +8,7 @@ pub mod content;
 pub mod content_idea;
 pub mod content_version;
 pub mod credit_transaction;
+pub mod email_change;
 pub mod enums;
 pub mod industry;
 pub mod industry_sector;

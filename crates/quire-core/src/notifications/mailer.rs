@@ -1,7 +1,7 @@
 //! Sends notifications through SMTP when it is configured, otherwise writes them to the log
 //! (or, for tests and previews, keeps them in an in-memory outbox).
 
-use super::{Email, Notification};
+use super::{Email, Mail};
 use crate::config::SmtpSettings;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -124,11 +124,11 @@ impl Mailer {
         matches!(self.transport, Transport::Smtp(_))
     }
 
-    /// Renders `notification` and sends it to `to`, or logs it when SMTP is not configured.
-    pub async fn send(&self, to: &str, notification: &Notification) -> Result<(), MailError> {
+    /// Renders `mail` and sends it to `to`, or logs it when SMTP is not configured.
+    pub async fn send(&self, to: &str, mail: &impl Mail) -> Result<(), MailError> {
         let recipient = mailbox(to)?;
-        let email = notification.render()?;
-        let kind = notification.kind.template_name();
+        let email = mail.render()?;
+        let kind = mail.template_name();
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.transport

@@ -1,8 +1,10 @@
-//! Billing-lifecycle emails: what they say (`templates/email/*.txt`) and how they are sent.
+//! Quire's emails — the billing lifecycle's and the account-security ones — what they say
+//! (`templates/email/*.txt`) and how they are sent.
 //!
 //! Each template has a `subject` and a `body` block, rendered with minijinja as plain text
 //! (no escaping); using a variable that was not given is an error.
 
+pub mod account;
 pub mod deliver;
 mod mailer;
 
@@ -52,6 +54,14 @@ pub enum NotificationKind {
     Cancelled { ended_at: DateTime<Utc> },
 }
 
+/// An email Quire can send: the template it is written from and its rendered text.
+pub trait Mail {
+    /// The template's name, which is also the file's: `templates/email/<name>.txt`.
+    fn template_name(&self) -> &'static str;
+    /// Renders the subject and the text body.
+    fn render(&self) -> Result<Email, minijinja::Error>;
+}
+
 /// A rendered email, ready for a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -74,20 +84,30 @@ impl NotificationKind {
     }
 }
 
-impl Notification {
-    /// Renders the subject and the text body.
-    pub fn render(&self) -> Result<Email, minijinja::Error> {
-        let template = ENVIRONMENT.get_template(self.kind.template_name())?;
-        let mut rendered = template.render_captured(self.context())?;
-        let subject = rendered.with_state_mut(|state| state.render_block("subject"))?;
-        let body = rendered.with_state_mut(|state| state.render_block("body"))?;
-        Ok(Email {
-            // A value with a line break must not break the header onto a second line.
-            subject: crate::text::one_line(&subject),
-            body: format!("{}\n", body.trim()),
-        })
+impl Mail for Notification {
+    fn template_name(&self) -> &'static str {
+        self.kind.template_name()
     }
 
+    fn render(&self) -> Result<Email, minijinja::Error> {
+        render(self.kind.template_name(), self.context())
+    }
+}
+
+/// Template `name` rendered with `context`: its `subject` block on one line, its `body` block.
+fn render(name: &str, context: Value) -> Result<Email, minijinja::Error> {
+    let template = ENVIRONMENT.get_template(name)?;
+    let mut rendered = template.render_captured(context)?;
+    let subject = rendered.with_state_mut(|state| state.render_block("subject"))?;
+    let body = rendered.with_state_mut(|state| state.render_block("body"))?;
+    Ok(Email {
+        // A value with a line break must not break the header onto a second line.
+        subject: crate::text::one_line(&subject),
+        body: format!("{}\n", body.trim()),
+    })
+}
+
+impl Notification {
     fn context(&self) -> Value {
         let common = context! {
             account_name => &self.account_name,
@@ -149,7 +169,7 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "bank_details.txt",
         include_str!("../../templates/email/bank_details.txt"),
@@ -177,6 +197,18 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "cancelled.txt",
         include_str!("../../templates/email/cancelled.txt"),
+    ),
+    (
+        "password_reset.txt",
+        include_str!("../../templates/email/password_reset.txt"),
+    ),
+    (
+        "email_change.txt",
+        include_str!("../../templates/email/email_change.txt"),
+    ),
+    (
+        "email_changed.txt",
+        include_str!("../../templates/email/email_changed.txt"),
     ),
 ];
 

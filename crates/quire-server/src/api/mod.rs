@@ -14,6 +14,7 @@ pub mod admin_usage;
 pub mod admin_users;
 pub mod auth;
 pub mod billing;
+pub mod credentials;
 pub mod jobs;
 pub mod planner_clusters;
 pub mod planner_ideas;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .nest(
             "/auth",
             auth::router()
+                .merge(credentials::router())
                 .merge(sites::router())
                 .merge(sectors::router())
                 .merge(accounts::router())

@@ -41,11 +41,11 @@ fn link_dead() -> Response {
     Message {
         heading: "This link no longer works",
         text: format!(
-            "Password links work once, for {} minutes. Ask Quire's support for a new one.",
+            "Password links work once, for {} minutes. Ask for a new one.",
             password_reset::LIFETIME_MINUTES
         ),
-        link: "/login",
-        link_text: "Go to sign-in",
+        link: "/forgot-password",
+        link_text: "Email me a new link",
     }
     .respond(StatusCode::GONE)
 }

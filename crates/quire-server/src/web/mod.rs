@@ -15,13 +15,16 @@ mod admin_seed_keyword;
 mod admin_seed_keywords;
 mod admin_usage;
 mod admin_users;
+mod app_account;
 mod app_auth;
 mod app_billing;
 mod app_clusters;
 mod app_confirm;
+mod app_confirm_email;
 mod app_content;
 mod app_content_versions;
 mod app_dashboard;
+mod app_forgot_password;
 mod app_ideas;
 mod app_jobs;
 mod app_keyword_actions;
@@ -59,6 +62,9 @@ pub fn router() -> Router<AppState> {
         .merge(app_billing::router())
         .merge(app_transfer::router())
         .merge(app_password_reset::router())
+        .merge(app_forgot_password::router())
+        .merge(app_confirm_email::router())
+        .merge(app_account::router())
         .merge(app_dashboard::router())
         .merge(app_jobs::router())
         .merge(app_usage::router())

@@ -8,33 +8,58 @@ use axum::{
 };
 use quire_core::{Error, ValidationErrors};
 
-/// Pages load scripts, styles and images only from Quire itself, post forms only to it, and
-/// are never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The key under which a page's templates find the response's CSP nonce
+/// (`("csp_nonce"|value::<String>)?` in `base.html`, on its `<script>` and stylesheet).
+const NONCE_KEY: &str = "csp_nonce";
 
-/// `template` rendered with `status`; a template that fails to render is a 500 message page.
+/// The Content-Security-Policy of a page whose `<script>` and `<style>`/stylesheet elements
+/// carry `nonce`: only those run or apply (no inline script or style without it, no script
+/// from anywhere else); images only from Quire or `data:`; forms post only to Quire; never
+/// framed.
+fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; \
+         img-src 'self' data:; object-src 'none'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// A fresh nonce for one response: 128 random bits, hex.
+fn new_nonce() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// `template` rendered with `status`, under a policy with a nonce of its own; a template that
+/// fails to render is a 500 message page.
 pub fn render(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
+    let nonce = new_nonce();
+    let policy = HeaderValue::from_str(&content_security_policy(&nonce));
+    let values: [(&str, &dyn std::any::Any); 1] = [(NONCE_KEY, &nonce)];
+    match (template.render_with_values(&values), policy) {
+        (Ok(html), Ok(policy)) => {
             let mut response = (status, Html(html)).into_response();
             let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            );
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(error) => {
+        (Err(error), _) => {
             tracing::error!(%error, "a page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!doctype html><title>Error</title><p>Something went wrong.</p>"),
-            )
-                .into_response()
+            render_failed()
+        }
+        (_, Err(error)) => {
+            tracing::error!(%error, "a page's policy is not a header value");
+            render_failed()
         }
     }
+}
+
+fn render_failed() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html("<!doctype html><title>Error</title><p>Something went wrong.</p>"),
+    )
+        .into_response()
 }
 
 /// Rows per page of the console's tables.

@@ -20,7 +20,7 @@ pub struct TestApp {
     pub quire: Arc<Quire>,
     /// The time billing sees; starts at the real time and moves only when a test moves it.
     pub clock: ManualClock,
-    /// Every billing email the app sent.
+    /// Every email the app sent.
     pub outbox: Outbox,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,

@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod account_recovery;
 mod admin_accounts;
 mod admin_ai;
 mod admin_audit;
@@ -40,3 +41,4 @@ mod password_reset;
 mod seed_walk;
 mod tenant_isolation;
 mod visitor;
+mod web_hardening;
