@@ -8,18 +8,22 @@ use crate::{
     credits::reservations,
     db::Db,
     entities::{
-        enums::{CreditState, JobStatus},
+        account,
+        enums::{CreditKind, CreditState, JobStatus},
         job,
     },
     listing::{self, Page, PageRequest, SortKeys},
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
-    Statement, TransactionTrait, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, QueryFilter, Set, Statement, TransactionTrait, sea_query::Expr,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
+
+/// The progress message of a job no worker has taken yet.
+const WAITING_FOR_A_WORKER: &str = "Waiting for a worker";
 
 /// A job to create.
 #[derive(Debug, Clone)]
@@ -38,6 +42,20 @@ pub async fn enqueue(
     new: NewJob,
     max_attempts: i32,
 ) -> Result<job::Model, Error> {
+    if new.reserve > 0 && db.get_database_backend() == DatabaseBackend::Postgres {
+        let required = new.reserve;
+        return match enqueue_reserving_in_one_statement(db, tenant, new, max_attempts).await? {
+            Some(created) => Ok(created),
+            None => Err(Error::InsufficientCredits {
+                required,
+                available: account::Entity::find_by_id(tenant.account.id)
+                    .one(db)
+                    .await?
+                    .ok_or(Error::NotFound)?
+                    .credits,
+            }),
+        };
+    }
     let now = Utc::now();
     let txn = db.begin().await?;
     let created = job::ActiveModel {
@@ -46,7 +64,7 @@ pub async fn enqueue(
         kind: Set(new.kind),
         status: Set(JobStatus::Queued),
         progress: Set(0),
-        progress_message: Set("Waiting for a worker".to_owned()),
+        progress_message: Set(WAITING_FOR_A_WORKER.to_owned()),
         input: Set(new.input.to_string()),
         result: Set(None),
         error: Set(None),
@@ -70,6 +88,54 @@ pub async fn enqueue(
     let created = reservations::reserve(&txn, created, new.reserve).await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// PostgreSQL, with credits to hold: the balance update, the job and the reservation's ledger
+/// row in one statement sent outside a transaction, so it commits by itself and the account's
+/// row lock is never held across a round trip to Quire — the path of every AI operation on a
+/// busy account. The rows are those [`reservations::reserve`] writes on the general path.
+/// Written as SQL because sea-query builds no `INSERT … SELECT` over an `UPDATE … RETURNING`.
+/// `None`: the balance is short and nothing was written.
+async fn enqueue_reserving_in_one_statement(
+    db: &Db,
+    tenant: &Tenant,
+    new: NewJob,
+    max_attempts: i32,
+) -> Result<Option<job::Model>, Error> {
+    const SQL: &str = "WITH moved AS ( \
+           UPDATE accounts SET credits = credits - $1, updated_at = $2 \
+           WHERE id = $3 AND credits - $1 >= 0 RETURNING credits), \
+         created AS ( \
+           INSERT INTO jobs (account_id, user_id, kind, status, progress, progress_message, \
+             input, reserved_credits, charged_credits, credit_state, attempts, max_attempts, \
+             run_after, cancel_requested, created_at, updated_at) \
+           SELECT $3, $4, $5, $6, 0, $7, $8, $1, 0, $9, 0, $10, $2, FALSE, $2, $2 FROM moved \
+           RETURNING *), \
+         held AS ( \
+           INSERT INTO credit_transactions (account_id, amount, balance_after, kind, operation, \
+             idempotency_key, actor, note, created_at) \
+           SELECT $3, -$1, moved.credits, $11, $5, 'job:' || created.id || ':reserve', $12, \
+             'Held for job ' || created.id, $2 FROM moved, created) \
+         SELECT * FROM created";
+    let statement = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        SQL,
+        [
+            new.reserve.into(),
+            Utc::now().into(),
+            tenant.account.id.into(),
+            tenant.user.id.into(),
+            new.kind.into(),
+            JobStatus::Queued.to_value().into(),
+            WAITING_FOR_A_WORKER.into(),
+            new.input.to_string().into(),
+            CreditState::Reserved.to_value().into(),
+            max_attempts.max(1).into(),
+            CreditKind::Reservation.to_value().into(),
+            format!("user:{}", tenant.user.id).into(),
+        ],
+    );
+    Ok(job::Model::find_by_statement(statement).one(db).await?)
 }
 
 /// Takes the oldest runnable job whose account is under its running-jobs cap, leasing it to
