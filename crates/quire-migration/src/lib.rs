@@ -12,6 +12,7 @@ mod m20261126_000006_billing_lifecycle;
 mod m20261126_000007_billing_automation;
 mod m20261126_000008_password_resets;
 mod m20261126_000009_email_changes;
+mod m20261126_000010_keyword_list_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_billing_automation::Migration),
             Box::new(m20261126_000008_password_resets::Migration),
             Box::new(m20261126_000009_email_changes::Migration),
+            Box::new(m20261126_000010_keyword_list_indexes::Migration),
         ]
     }
 }
