@@ -28,6 +28,7 @@ use std::sync::Arc;
 quire_testkit::on_both_backends!(
     fifty_parallel_reservations_against_ten_succeed_exactly_ten,
     a_job_settles_once_and_returns_what_it_did_not_use,
+    twenty_jobs_of_one_account_finish_at_once_and_none_is_lost,
     a_failed_job_returns_every_credit,
     a_dead_workers_job_is_retried_and_charged_once,
     a_dead_workers_last_attempt_fails_and_is_refunded,
@@ -214,6 +215,39 @@ async fn a_job_settles_once_and_returns_what_it_did_not_use(backend: Backend) {
         .expect("ours");
     assert_eq!(done.charged_credits, 5);
     assert_eq!(balance(&quire, tenant.account.id).await, 83);
+    assert_ledger_matches(&quire, tenant.account.id).await;
+}
+
+/// Workers finishing jobs of one account at the same moment: each finish is recorded (none
+/// fails on a busy database and runs again after its lease), each charged once.
+async fn twenty_jobs_of_one_account_finish_at_once_and_none_is_lost(backend: Backend) {
+    let (quire, _db) = open(backend).await;
+    let tenant = tenant(&quire, "ada@example.com", 100).await;
+    let mut running = Vec::new();
+    for n in 0..20 {
+        queue::enqueue(&quire.db, &tenant, job_of("test", 3), 3)
+            .await
+            .expect("enqueue");
+        let claimed = queue::claim(&quire.db, &format!("w{n}"), Duration::seconds(60), 100)
+            .await
+            .expect("claim")
+            .expect("a job to claim");
+        running.push(claimed);
+    }
+    let finishes = running.into_iter().map(|job| {
+        let quire = quire.clone();
+        tokio::spawn(
+            async move { queue::succeed(&quire.db, &job, &serde_json::json!({}), 2).await },
+        )
+    });
+    for finish in finishes.collect::<Vec<_>>() {
+        let done = finish.await.expect("task").expect("succeed");
+        assert!(
+            done.is_some(),
+            "a worker holding its lease records its result"
+        );
+    }
+    assert_eq!(balance(&quire, tenant.account.id).await, 100 - 20 * 2);
     assert_ledger_matches(&quire, tenant.account.id).await;
 }
 
@@ -613,4 +647,13 @@ async fn run_steps(quire: &Quire, n: usize, steps: Vec<Step>) {
             );
         }
     }
+    // The cases share one database and the test claims whichever job is due: a job the sweep
+    // queued again (due after its back-off) must not be claimed by a later case.
+    for job in &jobs {
+        match queue::cancel(&quire.db, &tenant, job.id).await {
+            Ok(_) | Err(Error::Conflict(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_ledger_matches(quire, tenant.account.id).await;
 }

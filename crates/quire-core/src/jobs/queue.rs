@@ -237,6 +237,19 @@ pub async fn results_transaction(
     Ok(Some(txn))
 }
 
+/// Opens a transaction that ends an attempt of `job` (and so moves its account's credits).
+/// On SQLite the account is written first: a transaction that reads and only then writes
+/// fails with `SQLITE_BUSY` when another connection committed in between, where one that
+/// writes first waits its turn (the busy time-out) — a finished job must not be lost to that
+/// and rerun after its lease. PostgreSQL's row locks need no such step.
+async fn begin_ending(db: &Db, account_id: i64) -> Result<sea_orm::DatabaseTransaction, Error> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        crate::tenancy::lock_account(&txn, account_id).await?;
+    }
+    Ok(txn)
+}
+
 /// Records the result and settles the credits (actual charge, rest returned), together.
 /// A worker that lost its lease changes nothing.
 pub async fn succeed(
@@ -245,7 +258,7 @@ pub async fn succeed(
     result: &serde_json::Value,
     actual_credits: i64,
 ) -> Result<Option<job::Model>, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_ending(db, job.account_id).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
         return Ok(None);
     };
@@ -280,7 +293,7 @@ pub async fn fail(
     error: &str,
     retryable: bool,
 ) -> Result<Option<job::Model>, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_ending(db, job.account_id).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
         return Ok(None);
     };
@@ -334,7 +347,7 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<usize, Error> {
         .await?;
     let mut recovered = 0;
     for dead in expired {
-        let txn = db.begin().await?;
+        let txn = begin_ending(db, dead.account_id).await?;
         if let Some(current) = current_attempt(&txn, &dead).await?
             && current.lease_until == dead.lease_until
         {
@@ -349,7 +362,7 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<usize, Error> {
 /// Cancels the tenant's job: a queued one ends at once (refunded); a running one is asked to
 /// stop and ends `canceled` at its next progress report. A finished job is a conflict.
 pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_ending(db, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let updated = match current.status {
         JobStatus::Queued => {
@@ -379,7 +392,7 @@ pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Err
 
 /// Ends a running job whose cancel was asked for: `canceled`, every credit returned.
 pub async fn acknowledge_cancel(db: &Db, job: &job::Model) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_ending(db, job.account_id).await?;
     if let Some(current) = job::Entity::find_by_id(job.id)
         .filter(job::Column::Status.eq(JobStatus::Running))
         .filter(job::Column::Attempts.eq(job.attempts))

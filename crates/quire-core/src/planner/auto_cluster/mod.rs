@@ -24,6 +24,7 @@ use groups::Group;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 /// The job kind.
@@ -122,10 +123,15 @@ pub async fn plan(
     }
     let sector = scope::sector_of_request(db, tenant, request.sector_id, None).await?;
     let rows = keywords_by_id(db, tenant.account.id, &ids).await?;
+    let in_sector: HashSet<i64> = rows
+        .iter()
+        .filter(|k| k.sector_id == sector.id)
+        .map(|k| k.id)
+        .collect();
     let outside: Vec<i64> = ids
         .iter()
         .copied()
-        .filter(|id| !rows.iter().any(|k| k.id == *id && k.sector_id == sector.id))
+        .filter(|id| !in_sector.contains(id))
         .collect();
     if !outside.is_empty() {
         return Err(invalid(format!(
