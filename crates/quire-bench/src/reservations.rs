@@ -105,7 +105,7 @@ async fn reserve_one(quire: &Quire, tenant: &Tenant) -> Result<(), Error> {
         input: serde_json::json!({}),
         reserve: 1,
     };
-    queue::enqueue(&quire.db, tenant, job, 1).await.map(|_| ())
+    queue::enqueue(quire, tenant, job, 1).await.map(|_| ())
 }
 
 /// Drains an account of [`DRAIN_CREDITS`] with 1.5 times as many reservations over

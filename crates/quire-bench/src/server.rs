@@ -9,6 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The rate limits the load scenarios would trip (every login and AI request comes from one
+/// address, tens a second): lifted, since the benchmark measures throughput, not the limits.
+const UNLIMITED_RATES: [&str; 3] = ["LOGIN_PER_ADDRESS", "LOGIN_PER_EMAIL", "AI_PER_ACCOUNT"];
+
 /// How a node is started.
 #[derive(Debug, Clone)]
 pub struct Launch {
@@ -61,6 +65,15 @@ impl Server {
             .env("QUIRE_CONFIG", "/nonexistent/quire.toml")
             .env("QUIRE_LOG", "warn")
             .env("QUIRE_JOBS__WORKERS", launch.workers.to_string())
+            .envs(UNLIMITED_RATES.iter().flat_map(|limit| {
+                [
+                    (
+                        format!("QUIRE_RATE_LIMITS__{limit}__REQUESTS"),
+                        "1000000000",
+                    ),
+                    (format!("QUIRE_RATE_LIMITS__{limit}__PER_SECONDS"), "1"),
+                ]
+            }))
             .env("NO_COLOR", "1")
             .stdout(log.try_clone()?)
             .stderr(log);

@@ -29,6 +29,9 @@ pub struct Settings {
     pub refresh_token_ttl_seconds: u64,
     /// Largest database pool per process.
     pub database_max_connections: u32,
+    /// A request still running after this many seconds answers 408. The default leaves room
+    /// for the longest `?wait=` on a job (60 s).
+    pub request_timeout_seconds: u64,
     /// `pretty` (default) or `json`.
     pub log_format: LogFormat,
     pub ai_provider: AiProvider,
@@ -44,6 +47,7 @@ pub struct Settings {
     /// Unset: the Stripe webhook answers 503.
     pub stripe_webhook_secret: Option<SecretString>,
     pub login_throttle: LoginThrottleSettings,
+    pub rate_limits: RateLimitSettings,
     pub bank_transfer: BankTransferSettings,
     pub pricing: PricingSettings,
     pub jobs: JobSettings,
@@ -62,6 +66,7 @@ impl Default for Settings {
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_seconds: 14 * 24 * 60 * 60,
             database_max_connections: 16,
+            request_timeout_seconds: 70,
             log_format: LogFormat::Pretty,
             ai_provider: AiProvider::Offline,
             ai_base_url: None,
@@ -72,6 +77,7 @@ impl Default for Settings {
             ai_per_account_concurrency: 2,
             stripe_webhook_secret: None,
             login_throttle: LoginThrottleSettings::default(),
+            rate_limits: RateLimitSettings::default(),
             bank_transfer: BankTransferSettings::default(),
             pricing: PricingSettings::default(),
             jobs: JobSettings::default(),
@@ -113,6 +119,88 @@ impl Default for LoginThrottleSettings {
             max_failures_per_address: 30,
             window_seconds: 15 * 60,
         }
+    }
+}
+
+/// Requests allowed per key (client address, email or account) on this node: a burst of
+/// `requests`, refilled evenly over `per_seconds` (GCRA). Over it: 429 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Rate {
+    pub requests: u32,
+    pub per_seconds: u64,
+}
+
+impl Rate {
+    const fn new(requests: u32, per_seconds: u64) -> Self {
+        Self {
+            requests,
+            per_seconds,
+        }
+    }
+}
+
+/// The abuse limits (docs/abuse-limits.md). Rates are counted in memory, per node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// Login attempts (API, app and console) from one client address.
+    pub login_per_address: Rate,
+    /// Login attempts with one email, from anywhere.
+    pub login_per_email: Rate,
+    /// Sign-ups from one client address.
+    pub register_per_address: Rate,
+    /// "Forgot password" and reset-link uses from one client address.
+    pub password_reset_per_address: Rate,
+    /// AI operations (every request that queues an AI job) of one account.
+    pub ai_per_account: Rate,
+    /// Credits an account may spend on AI per UTC day when it has no ceiling of its own.
+    /// Unset (default): no platform-wide ceiling.
+    pub daily_ai_credit_limit: Option<i64>,
+}
+
+impl Default for RateLimitSettings {
+    /// Generous: a person, an office behind one address, or the benchmark's login scenario
+    /// stays well under them; they stop scripts.
+    fn default() -> Self {
+        Self {
+            login_per_address: Rate::new(600, 60),
+            login_per_email: Rate::new(60, 60),
+            register_per_address: Rate::new(30, 3_600),
+            password_reset_per_address: Rate::new(30, 3_600),
+            ai_per_account: Rate::new(120, 60),
+            daily_ai_credit_limit: None,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    fn rates(&self) -> [(&'static str, Rate); 5] {
+        [
+            ("login_per_address", self.login_per_address),
+            ("login_per_email", self.login_per_email),
+            ("register_per_address", self.register_per_address),
+            (
+                "password_reset_per_address",
+                self.password_reset_per_address,
+            ),
+            ("ai_per_account", self.ai_per_account),
+        ]
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, rate) in self.rates() {
+            if rate.requests == 0 || rate.per_seconds == 0 {
+                return Err(ConfigError(format!(
+                    "rate_limits.{name}: requests and per_seconds must be above zero"
+                )));
+            }
+        }
+        if self.daily_ai_credit_limit.is_some_and(|limit| limit < 0) {
+            return Err(ConfigError(
+                "rate_limits.daily_ai_credit_limit must not be negative".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -376,6 +464,12 @@ impl Settings {
                 "pricing.credit_value_micro_usd must not be negative".into(),
             ));
         }
+        self.rate_limits.validate()?;
+        if self.request_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "request_timeout_seconds must be above zero".into(),
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
                 "database_max_connections must be above zero".into(),
@@ -508,6 +602,35 @@ mod tests {
         let figment =
             Figment::new().merge(Serialized::default("pricing.credit_value_micro_usd", -1));
         assert!(Settings::from_figment(figment).is_err());
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail's closure returns figment's own error"
+    )]
+    fn rate_limits_are_read_from_nested_environment_variables_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("QUIRE_RATE_LIMITS__LOGIN_PER_ADDRESS__REQUESTS", "3");
+            jail.set_env("QUIRE_RATE_LIMITS__LOGIN_PER_ADDRESS__PER_SECONDS", "10");
+            jail.set_env("QUIRE_RATE_LIMITS__DAILY_AI_CREDIT_LIMIT", "500");
+            let settings =
+                Settings::from_figment(Settings::sources(Path::new("absent.toml"))).expect("valid");
+            let limits = settings.rate_limits;
+            assert_eq!(limits.login_per_address, Rate::new(3, 10));
+            assert_eq!(limits.login_per_email, Rate::new(60, 60));
+            assert_eq!(limits.daily_ai_credit_limit, Some(500));
+            Ok(())
+        });
+        let defaults = Settings::from_figment(Figment::new()).expect("defaults are valid");
+        assert_eq!(defaults.rate_limits.daily_ai_credit_limit, None);
+        let zero = Figment::new().merge(Toml::string(
+            "[rate_limits]\nai_per_account = { requests = 0, per_seconds = 60 }",
+        ));
+        assert!(Settings::from_figment(zero).is_err());
+        let negative =
+            Figment::new().merge(Serialized::default("rate_limits.daily_ai_credit_limit", -1));
+        assert!(Settings::from_figment(negative).is_err());
     }
 
     #[test]

@@ -68,6 +68,17 @@ pub enum Error {
     Unauthenticated(&'static str),
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// Too many requests of one kind from one address, email or account (a rate limit).
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// The account's daily AI ceiling would be passed; nothing was reserved or queued.
+    #[error("daily AI ceiling: {spent} of {limit} credits used today, {required} more asked")]
+    DailyAiLimit {
+        limit: i64,
+        spent: i64,
+        required: i64,
+        retry_after_secs: u64,
+    },
     #[error("gate: {0:?}")]
     Gate(Gate),
     /// An operator called an endpoint that acts inside an account.

@@ -16,6 +16,7 @@ pub mod listing;
 pub mod notifications;
 pub mod planner;
 mod quire;
+pub mod rate_limits;
 pub mod reference;
 pub mod tenancy;
 pub mod text;

@@ -1,4 +1,4 @@
-//! `Quire`: the services' shared context (database, settings, keys, throttle), opened once.
+//! `Quire`: the services' shared context (database, settings, keys, limits), opened once.
 
 use crate::{
     accounts::{hashing::HashingPool, throttle::LoginThrottle, tokens::TokenKeys},
@@ -9,6 +9,7 @@ use crate::{
     credits,
     db::{self, Db},
     notifications::{MailError, Mailer},
+    rate_limits::RateLimits,
     reference,
 };
 
@@ -17,6 +18,8 @@ pub struct Quire {
     pub settings: Settings,
     pub keys: TokenKeys,
     pub login_throttle: LoginThrottle,
+    /// Request rates per address, email and account (in memory, per node).
+    pub rate_limits: RateLimits,
     pub hashing: HashingPool,
     /// The configured model provider (offline by default), with retries and per-account caps.
     pub ai: AiClient,
@@ -88,6 +91,7 @@ impl Quire {
             statements,
             hashing,
             login_throttle: LoginThrottle::new(settings.login_throttle.clone()),
+            rate_limits: RateLimits::new(&settings.rate_limits),
             db,
             settings,
             keys,

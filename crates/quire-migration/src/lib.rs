@@ -13,6 +13,7 @@ mod m20261126_000007_billing_automation;
 mod m20261126_000008_password_resets;
 mod m20261126_000009_email_changes;
 mod m20261126_000010_keyword_list_indexes;
+mod m20261126_000011_daily_ai_ceiling;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_password_resets::Migration),
             Box::new(m20261126_000009_email_changes::Migration),
             Box::new(m20261126_000010_keyword_list_indexes::Migration),
+            Box::new(m20261126_000011_daily_ai_ceiling::Migration),
         ]
     }
 }

@@ -20,16 +20,22 @@ pub struct ErrorBody {
     /// For `payment_pending`: the transfer to make.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentInstructions>,
-    /// For `plan_limit_exceeded`: the plan's limit.
+    /// For `plan_limit_exceeded`: the plan's limit; for `daily_ai_limit_reached`: the
+    /// account's daily AI ceiling in credits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// For `insufficient_credits`: the credits the operation needs.
+    /// For `insufficient_credits` and `daily_ai_limit_reached`: the credits the operation
+    /// needs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<i64>,
     /// For `insufficient_credits`: the credits the account has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
-    /// For `throttled`: seconds to wait.
+    /// For `daily_ai_limit_reached`: the credits AI used today (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent_today: Option<i64>,
+    /// For `throttled`, `rate_limited` and `daily_ai_limit_reached`: seconds to wait (also
+    /// in the `Retry-After` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// For `invalid_rows`: the rows of the file that cannot be accepted (the first 1,000).
@@ -68,6 +74,17 @@ pub enum GateRefusals {
     Forbidden(ErrorBody),
 }
 
+/// The refusals every request that queues AI work can answer, documented once.
+#[derive(utoipa::IntoResponses)]
+pub enum AiLimitRefusals {
+    /// `rate_limited`: too many AI requests from this account (`Retry-After`: seconds until
+    /// the next is allowed); or `daily_ai_limit_reached`: the account's daily AI ceiling would
+    /// be passed, with `limit`, `spent_today` and `required` (`Retry-After`: seconds until
+    /// midnight UTC). Nothing was reserved or queued.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
+}
+
 /// The refusals every operator endpoint can answer, documented once.
 #[derive(utoipa::IntoResponses)]
 pub enum AdminRefusals {
@@ -98,6 +115,7 @@ impl ApiError {
                 limit: None,
                 required: None,
                 available: None,
+                spent_today: None,
                 retry_after: None,
                 errors: None,
                 fields: BTreeMap::new(),
@@ -198,6 +216,36 @@ impl From<Error> for ApiError {
                     "throttled",
                     format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
                 );
+                error.body.retry_after = Some(retry_after_secs);
+                error
+            }
+            Error::RateLimited { retry_after_secs } => {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("Too many requests. Try again in {retry_after_secs} seconds."),
+                );
+                error.body.retry_after = Some(retry_after_secs);
+                error
+            }
+            Error::DailyAiLimit {
+                limit,
+                spent,
+                required,
+                retry_after_secs,
+            } => {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "daily_ai_limit_reached",
+                    format!(
+                        "This account's daily AI ceiling is {limit} credits; {spent} are used \
+                         today and this needs {required}. Nothing was charged. The ceiling \
+                         resets at midnight UTC, in {retry_after_secs} seconds."
+                    ),
+                );
+                error.body.limit = Some(limit);
+                error.body.required = Some(required);
+                error.body.spent_today = Some(spent);
                 error.body.retry_after = Some(retry_after_secs);
                 error
             }
@@ -342,6 +390,28 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["code"], "plan_limit_exceeded");
         assert_eq!(body["limit"], 3);
+    }
+
+    #[test]
+    fn the_daily_ai_ceiling_is_429_naming_the_ceiling_and_the_wait() {
+        let (status, body) = body_of(Error::DailyAiLimit {
+            limit: 50,
+            spent: 45,
+            required: 10,
+            retry_after_secs: 3_600,
+        });
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(body["code"], "daily_ai_limit_reached");
+        assert_eq!(
+            (body["limit"].clone(), body["spent_today"].clone()),
+            (50.into(), 45.into())
+        );
+        assert_eq!(body["retry_after"], 3_600);
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("50 credits"))
+        );
     }
 
     #[test]

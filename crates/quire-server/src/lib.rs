@@ -43,9 +43,6 @@ const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-/// A request still running after this answers 408: the longest `?wait=` (60 s) plus room to
-/// answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(api::jobs::MAX_WAIT_SECONDS + 10);
 
 /// Everything `quire serve` answers, with its middleware.
 pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
@@ -59,6 +56,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
             HeaderValue::from_static(HSTS),
         )
     });
+    let request_timeout = Duration::from_secs(state.quire.settings.request_timeout_seconds);
     let (routes, spec) = routes().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Ok(routes
@@ -77,7 +75,7 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
+                    request_timeout,
                 ))
                 .layer(CompressionLayer::new())
                 .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -110,6 +110,7 @@ mod tests {
             billing_country: None,
             tax_id: None,
             grace_period_ends_at: None,
+            daily_ai_credit_limit: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

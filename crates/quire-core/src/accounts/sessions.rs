@@ -33,7 +33,8 @@ pub struct Session {
 /// Checks the password and the gates, then opens a session.
 ///
 /// Unknown email and wrong password give the same error after the same work (a dummy
-/// hash is verified), and both count towards the failed-login throttle.
+/// hash is verified), and both count towards the failed-login throttle. Every attempt counts
+/// towards the login rate limits (per client address and per email).
 pub async fn login(
     quire: &Quire,
     email: &str,
@@ -45,6 +46,7 @@ pub async fn login(
         .login_throttle
         .check(&email_key, address)
         .map_err(|retry_after_secs| Error::Throttled { retry_after_secs })?;
+    quire.rate_limits.login(&email_key, address)?;
 
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email_key))

@@ -2,6 +2,7 @@
 //! subscriptions, usage, reference data, AI settings and the audit log. Every change is
 //! audited in the same transaction, with the operator as the actor.
 
+pub mod account_limits;
 pub mod accounts;
 pub mod ai_settings;
 pub mod audit_log;

@@ -25,6 +25,8 @@ pub struct Model {
     pub tax_id: Option<String>,
     /// While `past_due`, the account may be used until this instant.
     pub grace_period_ends_at: Option<DateTimeUtc>,
+    /// The most credits AI operations may take in one UTC day; `None`: the platform default.
+    pub daily_ai_credit_limit: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,9 +3,9 @@
 //! retry with back-off, cancel, and the sweep that recovers jobs whose worker died.
 
 use crate::{
-    Error,
+    Error, Quire,
     accounts::principal::Tenant,
-    credits::reservations,
+    credits::{daily_ceiling, reservations},
     db::Db,
     entities::{
         account,
@@ -35,14 +35,20 @@ pub struct NewJob {
 }
 
 /// Creates the job and holds its credits in one transaction: after a crash either both exist
-/// or neither does. A short balance is `InsufficientCredits` and creates nothing.
+/// or neither does. A short balance is `InsufficientCredits` and creates nothing; so is a
+/// hold that would pass the account's daily AI ceiling (`DailyAiLimit`).
 pub async fn enqueue(
-    db: &Db,
+    quire: &Quire,
     tenant: &Tenant,
     new: NewJob,
     max_attempts: i32,
 ) -> Result<job::Model, Error> {
-    if new.reserve > 0 && db.get_database_backend() == DatabaseBackend::Postgres {
+    let db = &quire.db;
+    let platform_ceiling = quire.settings.rate_limits.daily_ai_credit_limit;
+    let ceiling_applies =
+        new.reserve > 0 && daily_ceiling::ceiling_of(&tenant.account, platform_ceiling).is_some();
+    if new.reserve > 0 && !ceiling_applies && db.get_database_backend() == DatabaseBackend::Postgres
+    {
         let required = new.reserve;
         return match enqueue_reserving_in_one_statement(db, tenant, new, max_attempts).await? {
             Some(created) => Ok(created),
@@ -58,6 +64,9 @@ pub async fn enqueue(
     }
     let now = Utc::now();
     let txn = db.begin().await?;
+    if ceiling_applies {
+        check_ceiling(&txn, tenant.account.id, platform_ceiling, new.reserve).await?;
+    }
     let created = job::ActiveModel {
         account_id: Set(tenant.account.id),
         user_id: Set(Some(tenant.user.id)),
@@ -90,7 +99,27 @@ pub async fn enqueue(
     Ok(created)
 }
 
-/// PostgreSQL, with credits to hold: the balance update, the job and the reservation's ledger
+/// Locks the account first, so that enqueues of one account take turns and each sees the
+/// holds of those before it (the ceiling is exact under concurrency), then reads the ceiling
+/// as it is now and the day's use. Only accounts under a ceiling pay for the lock.
+async fn check_ceiling(
+    txn: &sea_orm::DatabaseTransaction,
+    account_id: i64,
+    platform_ceiling: Option<i64>,
+    required: i64,
+) -> Result<(), Error> {
+    crate::tenancy::lock_account(txn, account_id).await?;
+    let account = account::Entity::find_by_id(account_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    match daily_ceiling::ceiling_of(&account, platform_ceiling) {
+        Some(limit) => daily_ceiling::check(txn, account_id, limit, required).await,
+        None => Ok(()),
+    }
+}
+
+/// PostgreSQL, with credits to hold and no daily ceiling: the balance update, the job and the reservation's ledger
 /// row in one statement sent outside a transaction, so it commits by itself and the account's
 /// row lock is never held across a round trip to Quire — the path of every AI operation on a
 /// busy account. The rows are those [`reservations::reserve`] writes on the general path.

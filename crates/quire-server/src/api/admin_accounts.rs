@@ -1,6 +1,6 @@
 //! `/api/v1/admin/accounts/`: operators search accounts, read one (plan, subscriptions, owner,
 //! members, this period's usage, latest ledger rows) and its ledger, suspend or reactivate it,
-//! and adjust its credits.
+//! set its daily AI ceiling, and adjust its credits.
 
 use super::views::{AccountView, CreditTransactionView, PlanView, SubscriptionView, UserView};
 use crate::{
@@ -17,6 +17,7 @@ use axum::{
 use quire_core::{
     ValidationErrors,
     admin::{
+        account_limits::{self, LimitsPatch},
         accounts::{self, AccountFilter, StatusChange, Usage},
         credits::{self, Adjustment},
     },
@@ -28,7 +29,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
-        .routes(routes!(retrieve))
+        .routes(routes!(retrieve, update_limits))
         .routes(routes!(ledger))
         .routes(routes!(set_status))
         .routes(routes!(adjust_credits))
@@ -146,6 +147,32 @@ pub async fn retrieve(
             .map(CreditTransactionView::from)
             .collect(),
     }))
+}
+
+/// Set the account's limits: `daily_ai_credit_limit` is the most credits its AI operations
+/// may hold or charge in one UTC day (0 stops AI; `null` returns it to the platform default).
+/// Past it, AI requests answer 429 `daily_ai_limit_reached` until midnight UTC. The change is
+/// audited (`account.daily_ai_credit_limit_changed`) and applies to the account's next request.
+#[utoipa::path(patch, path = "/accounts/{id}/", tag = "admin", operation_id = "admin_update_account_limits",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Account id")),
+    request_body = LimitsPatch,
+    responses(
+        (status = 200, description = "The account now", body = AccountView),
+        (status = 400, description = "A negative or too large ceiling, or a malformed body", body = ErrorBody),
+        AdminRefusals,
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+pub async fn update_limits(
+    State(state): State<AppState>,
+    OperatorContext(operator): OperatorContext,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<LimitsPatch>,
+) -> ApiResult<Json<AccountView>> {
+    let account = account_limits::update(&state.quire, operator.user.id, id, body).await?;
+    Ok(Json(AccountView::from(&account)))
 }
 
 /// The account's credit ledger, newest first. Sort keys: `id`, `created_at`, `amount`.

@@ -109,11 +109,14 @@ fn token_pair(session: &Session) -> TokenPair {
         (status = 400, description = "Invalid input: field errors; nothing was created", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many sign-ups from this address; see Retry-After. Nothing was created", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    state.quire.rate_limits.register(address)?;
     let registered = register::register(
         &state.quire,
         Registration {
@@ -177,7 +180,7 @@ fn session_response(session: &Session) -> SessionResponse {
         (status = 403, description = "`account_not_configured`, `account_suspended` or `user_inactive`", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+        (status = 429, description = "`throttled`: too many failed attempts for this email or address; `rate_limited`: too many attempts for this email or from this address. See Retry-After", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,

@@ -5,7 +5,7 @@
 use super::views::UserView;
 use crate::{
     error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, Authenticated},
+    extract::{ApiJson, Authenticated, ClientAddress},
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
@@ -60,11 +60,14 @@ pub struct ForgotPasswordBody {
         (status = 400, description = "Malformed body or not an email address", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many password-reset requests from this address; see Retry-After. No email is sent", body = ErrorBody),
     ))]
 pub async fn forgot_password(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<ForgotPasswordBody>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    state.quire.rate_limits.password_reset(address)?;
     let email = Email::parse(&body.email)
         .map_err(|message| Error::Validation(ValidationErrors::single("email", message)))?;
     // Looking the address up, making the link and sending it happen after the answer, so
@@ -95,11 +98,14 @@ pub struct ResetPasswordBody {
         (status = 400, description = "`token`: used, expired or unknown link; `password`: too weak. Nothing changed", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many password-reset requests from this address; see Retry-After. Nothing changed", body = ErrorBody),
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<ResetPasswordBody>,
 ) -> ApiResult<StatusCode> {
+    state.quire.rate_limits.password_reset(address)?;
     password_reset::reset(&state.quire, &body.token, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 
 use super::{jobs::WaitParams, views::JobView};
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
+    error::{AiLimitRefusals, ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
     listing::ApiQuery,
     state::AppState,
@@ -64,6 +64,7 @@ impl EstimateView {
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         GateRefusals,
+        AiLimitRefusals,
     ))]
 pub async fn auto_cluster(
     State(state): State<AppState>,
@@ -111,6 +112,7 @@ pub async fn estimate_auto_cluster(
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         GateRefusals,
+        AiLimitRefusals,
     ))]
 pub async fn generate_ideas(
     State(state): State<AppState>,

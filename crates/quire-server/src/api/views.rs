@@ -107,6 +107,8 @@ pub struct AccountView {
     pub billing_address: Option<String>,
     pub billing_country: Option<String>,
     pub tax_id: Option<String>,
+    /// The most credits AI may take per UTC day; `null`: the platform default (if any).
+    pub daily_ai_credit_limit: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -127,6 +129,7 @@ impl From<&account::Model> for AccountView {
             billing_address: a.billing_address.clone(),
             billing_country: a.billing_country.clone(),
             tax_id: a.tax_id.clone(),
+            daily_ai_credit_limit: a.daily_ai_credit_limit,
             created_at: a.created_at,
         }
     }

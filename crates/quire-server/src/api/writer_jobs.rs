@@ -3,7 +3,7 @@
 
 use super::{jobs::WaitParams, planner_jobs::EstimateView, views::JobView};
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
+    error::{AiLimitRefusals, ApiResult, ErrorBody, GateRefusals},
     extract::{ApiJson, TenantContext},
     listing::ApiQuery,
     state::AppState,
@@ -61,6 +61,7 @@ pub enum GenerateAnswer {
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         GateRefusals,
+        AiLimitRefusals,
     ))]
 pub async fn generate(
     State(state): State<AppState>,
@@ -117,6 +118,7 @@ pub async fn estimate_generate(
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         GateRefusals,
+        AiLimitRefusals,
     ))]
 pub async fn regenerate_section(
     State(state): State<AppState>,

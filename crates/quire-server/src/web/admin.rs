@@ -3,7 +3,7 @@
 
 use super::{
     chart::{self, DayBars},
-    page::{PAGE_SIZE, enum_text, failure, render},
+    page::{PAGE_SIZE, enum_text, failure, render, retry_in, with_retry_after},
     session::{
         Chrome, CsrfForm, OperatorPage, cookie, expired_form, login_cookie_name, new_form_token,
         session_cookie, session_cookie_name,
@@ -110,12 +110,27 @@ async fn login(
             );
         }
         Err(Error::Throttled { retry_after_secs }) => {
-            return refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "Too many failed attempts. Try again in {} minutes.",
-                    retry_after_secs.div_ceil(60)
+            return with_retry_after(
+                refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many failed attempts. Try again {}.",
+                        retry_in(retry_after_secs)
+                    ),
                 ),
+                retry_after_secs,
+            );
+        }
+        Err(Error::RateLimited { retry_after_secs }) => {
+            return with_retry_after(
+                refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many sign-in attempts. Try again {}.",
+                        retry_in(retry_after_secs)
+                    ),
+                ),
+                retry_after_secs,
             );
         }
         Err(other) => {

@@ -1,5 +1,6 @@
 //! The console's accounts: search, an account's page (plan, subscription, usage, ledger), and
-//! what operators do to it — suspend, reactivate, adjust credits — through the same services
+//! what operators do to it — suspend, reactivate, adjust credits, set the daily AI ceiling —
+//! through the same services
 //! as `/api/v1/admin/accounts/`.
 
 use super::{
@@ -20,6 +21,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quire_core::{
     Error,
     admin::{
+        account_limits::{self, LimitsPatch},
         accounts::{self, AccountFilter, Detail, StatusChange},
         credits::{self, Adjustment},
         subscriptions::{self, SubscriptionPatch},
@@ -39,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}", get(account_page))
         .route("/admin/accounts/{id}/status", post(change_status))
         .route("/admin/accounts/{id}/adjust", post(adjust_credits))
+        .route("/admin/accounts/{id}/limits", post(set_limits))
         .route(
             "/admin/accounts/{id}/subscriptions/{subscription}/edit",
             post(edit_subscription),
@@ -185,14 +188,26 @@ struct AccountPage {
     ledger: Vec<(String, String, i64, i64, String)>,
     /// A fresh idempotency key, so a form submitted twice adjusts once.
     adjustment_key: String,
+    /// The account's own daily AI ceiling as the form shows it (empty: none of its own).
+    ai_ceiling: String,
+    /// What applies when it has none of its own, in words.
+    platform_ceiling: String,
     notice: Option<&'static str>,
     error: Option<String>,
 }
 
 impl AccountPage {
-    fn new(chrome: Chrome, detail: Detail) -> Self {
+    fn new(chrome: Chrome, detail: Detail, platform_ceiling: Option<i64>) -> Self {
         let account = detail.account;
         Self {
+            ai_ceiling: account
+                .daily_ai_credit_limit
+                .map(|limit| limit.to_string())
+                .unwrap_or_default(),
+            platform_ceiling: platform_ceiling.map_or_else(
+                || "no ceiling".to_owned(),
+                |limit| format!("{limit} credits a day"),
+            ),
             chrome,
             id: account.id,
             status: enum_text(&account.status),
@@ -295,13 +310,18 @@ async fn account_page(
 ) -> Response {
     match accounts::detail(&state.quire, id).await {
         Ok(detail) => {
-            let mut view = AccountPage::new(page.chrome("accounts"), detail);
+            let mut view = AccountPage::new(
+                page.chrome("accounts"),
+                detail,
+                state.quire.settings.rate_limits.daily_ai_credit_limit,
+            );
             view.notice = query.done.as_deref().and_then(|done| match done {
                 "suspended" => Some("Account suspended: its members are refused from now on."),
                 "reactivated" => Some("Account reactivated."),
                 "adjusted" => Some("Credits adjusted; the ledger row is below."),
                 "subscription" => Some("Subscription saved. Run billing to apply it."),
                 "billing" => Some("Billing ran on the subscription; see its state below."),
+                "limits" => Some("Daily AI ceiling saved; it applies from the next request."),
                 _ => None,
             });
             render(StatusCode::OK, &view)
@@ -317,7 +337,11 @@ async fn refused(state: &AppState, page: &OperatorPage, id: i64, error: Error) -
     };
     match accounts::detail(&state.quire, id).await {
         Ok(detail) => {
-            let mut view = AccountPage::new(page.chrome("accounts"), detail);
+            let mut view = AccountPage::new(
+                page.chrome("accounts"),
+                detail,
+                state.quire.settings.rate_limits.daily_ai_credit_limit,
+            );
             view.error = Some(messages(&errors));
             render(StatusCode::BAD_REQUEST, &view)
         }
@@ -368,6 +392,44 @@ async fn change_status(
             };
             Redirect::to(&format!("/admin/accounts/{id}?done={done}")).into_response()
         }
+        Err(error) => refused(&state, &page, id, error).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct LimitsForm {
+    csrf: String,
+    #[serde(default)]
+    daily_ai_credit_limit: String,
+}
+
+/// Sets the daily AI ceiling: a whole number of credits, or empty for the platform default.
+async fn set_limits(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path(id): Path<i64>,
+    Form(form): Form<LimitsForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    let typed = form.daily_ai_credit_limit.trim();
+    let limit = if typed.is_empty() {
+        None
+    } else if let Ok(limit) = typed.parse::<i64>() {
+        Some(limit)
+    } else {
+        let invalid = quire_core::ValidationErrors::single(
+            "daily_ai_credit_limit",
+            "Give a whole number of credits, or leave it empty for the platform default.",
+        );
+        return refused(&state, &page, id, Error::Validation(invalid)).await;
+    };
+    let patch = LimitsPatch {
+        daily_ai_credit_limit: Some(limit),
+    };
+    match account_limits::update(&state.quire, page.operator.user.id, id, patch).await {
+        Ok(_) => Redirect::to(&format!("/admin/accounts/{id}?done=limits")).into_response(),
         Err(error) => refused(&state, &page, id, error).await,
     }
 }

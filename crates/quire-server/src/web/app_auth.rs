@@ -4,7 +4,7 @@
 use super::{
     form::FieldErrors,
     gate::{self, Refused},
-    page::{enum_text, failure, render},
+    page::{enum_text, failure, render, retry_in, too_many_requests, with_retry_after},
     session::{cookie, public_form_ok, public_form_token, session_cookie, session_cookie_name},
 };
 use crate::{extract::ClientAddress, state::AppState};
@@ -246,12 +246,16 @@ struct RegisteredPage {
 /// Signs up: a free or trial plan signs straight in; a paid one shows the transfer to make.
 async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Form(form): Form<RegisterForm>,
 ) -> Response {
     let quire = &state.quire;
     if !public_form_ok(quire, &jar, &form.csrf) {
         return super::session::expired_form();
+    }
+    if let Err(Error::RateLimited { retry_after_secs }) = quire.rate_limits.register(address) {
+        return too_many_requests("sign-ups", retry_after_secs, "/register");
     }
     let method = form.payment_method.clone().unwrap_or_default();
     let chosen_method = serde_json::from_value(serde_json::Value::String(method.clone()));
@@ -391,12 +395,25 @@ async fn login(
             StatusCode::UNAUTHORIZED,
             "Email or password is wrong.".to_owned(),
         ),
-        Err(Error::Throttled { retry_after_secs }) => refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed attempts. Try again in {} minutes.",
-                retry_after_secs.div_ceil(60)
+        Err(Error::Throttled { retry_after_secs }) => with_retry_after(
+            refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many failed attempts. Try again {}.",
+                    retry_in(retry_after_secs)
+                ),
             ),
+            retry_after_secs,
+        ),
+        Err(Error::RateLimited { retry_after_secs }) => with_retry_after(
+            refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many sign-in attempts. Try again {}.",
+                    retry_in(retry_after_secs)
+                ),
+            ),
+            retry_after_secs,
         ),
         Err(Error::Gate(refusal)) => {
             // The password was right; the account decides what the page offers.

@@ -3,10 +3,10 @@
 
 use super::{
     form::FieldErrors,
-    page::{Message, render},
+    page::{Message, render, too_many_requests},
     session::{expired_form, public_form_ok, public_form_token},
 };
-use crate::{api::credentials::forgot_answer, state::AppState};
+use crate::{api::credentials::forgot_answer, extract::ClientAddress, state::AppState};
 use askama::Template;
 use axum::{
     Form, Router,
@@ -17,7 +17,7 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use quire_core::{
-    ValidationErrors,
+    Error, ValidationErrors,
     accounts::{email::Email, password_reset},
 };
 use serde::Deserialize;
@@ -53,11 +53,21 @@ struct ForgotForm {
 
 async fn forgot(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Form(form): Form<ForgotForm>,
 ) -> Response {
     if !public_form_ok(&state.quire, &jar, &form.csrf) {
         return expired_form();
+    }
+    if let Err(Error::RateLimited { retry_after_secs }) =
+        state.quire.rate_limits.password_reset(address)
+    {
+        return too_many_requests(
+            "password-reset requests",
+            retry_after_secs,
+            "/forgot-password",
+        );
     }
     let email = match Email::parse(&form.email) {
         Ok(email) => email,

@@ -52,6 +52,22 @@ pub fn explain(error: &Error) -> Option<Notice> {
             rows.len()
         ),
         Error::NotFound => "That no longer exists in your account.".to_owned(),
+        Error::RateLimited { retry_after_secs } => format!(
+            "Too many AI requests from your account in a short time. Nothing was started or \
+             charged; try again {}.",
+            super::page::retry_in(*retry_after_secs)
+        ),
+        Error::DailyAiLimit {
+            limit,
+            spent,
+            required,
+            retry_after_secs,
+        } => format!(
+            "Your account's daily AI ceiling is {limit} credits; {spent} are used today and \
+             this needs {required}. Nothing was started or charged. The ceiling resets at \
+             midnight UTC ({}); your operator can raise it.",
+            super::page::retry_in(*retry_after_secs)
+        ),
         _ => return None,
     };
     Some(Notice::refused(text))
@@ -67,6 +83,7 @@ pub fn refusal_status(error: &Error) -> StatusCode {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::RoleNotAllowed => StatusCode::FORBIDDEN,
+        Error::RateLimited { .. } | Error::DailyAiLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -3,10 +3,10 @@
 
 use super::{
     form::FieldErrors,
-    page::{Message, failure, render},
+    page::{Message, failure, render, too_many_requests},
     session::{expired_form, public_form_ok, public_form_token},
 };
-use crate::state::AppState;
+use crate::{extract::ClientAddress, state::AppState};
 use askama::Template;
 use axum::{
     Form, Router,
@@ -81,11 +81,17 @@ struct ResetForm {
 
 async fn reset(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Form(form): Form<ResetForm>,
 ) -> Response {
     if !public_form_ok(&state.quire, &jar, &form.csrf) {
         return expired_form();
+    }
+    if let Err(Error::RateLimited { retry_after_secs }) =
+        state.quire.rate_limits.password_reset(address)
+    {
+        return too_many_requests("password-reset requests", retry_after_secs, "/login");
     }
     match password_reset::reset(&state.quire, &form.token, &form.password).await {
         Ok(()) => Message {

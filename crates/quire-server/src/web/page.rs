@@ -81,6 +81,40 @@ impl Message {
     }
 }
 
+/// "in N seconds" for a short wait, "in N minutes" (rounded up) for a longer one.
+pub fn retry_in(seconds: u64) -> String {
+    if seconds < 120 {
+        format!("in {seconds} seconds")
+    } else {
+        format!("in {} minutes", seconds.div_ceil(60))
+    }
+}
+
+/// `response` with the `Retry-After` header a 429 carries.
+pub fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The page for a rate limit on a public form: 429, what happened and when to try again.
+pub fn too_many_requests(what: &str, retry_after_secs: u64, link: &'static str) -> Response {
+    let page = Message {
+        heading: "Too many requests",
+        text: format!(
+            "Too many {what} from your network. Nothing was done; try again {}.",
+            retry_in(retry_after_secs)
+        ),
+        link,
+        link_text: "Back",
+    };
+    with_retry_after(
+        page.respond(StatusCode::TOO_MANY_REQUESTS),
+        retry_after_secs,
+    )
+}
+
 /// An unexpected error: logged, and a page that says so.
 pub fn failure(error: &Error) -> Response {
     tracing::error!(%error, "page failed");

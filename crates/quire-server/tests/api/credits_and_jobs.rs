@@ -21,7 +21,7 @@ quire_testkit::on_both_backends!(
 
 async fn queue_job(app: &TestApp, email: &str, kind: &str, reserve: i64) -> i64 {
     queue::enqueue(
-        app.db(),
+        &app.quire,
         &app.tenant(email).await,
         NewJob {
             kind: kind.to_owned(),

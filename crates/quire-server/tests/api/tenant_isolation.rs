@@ -252,7 +252,7 @@ async fn owner_objects(app: &TestApp, owner: &str, n: usize) -> Objects {
         .expect("subscription id");
     // No endpoint creates a bare job; AI operations do. Queue one directly.
     let job = quire_core::jobs::queue::enqueue(
-        app.db(),
+        &app.quire,
         &app.tenant("owner@example.com").await,
         quire_core::jobs::queue::NewJob {
             kind: "isolation-check".to_owned(),

@@ -119,7 +119,7 @@ async fn setup(backend: Backend, script: Script) -> Setup {
 /// Queues one job (holding 10 credits, one attempt) and runs it on a worker to its end.
 async fn run_job(setup: &Setup) -> crate::entities::job::Model {
     let queued = queue::enqueue(
-        &setup.quire.db,
+        &setup.quire,
         &setup.tenant,
         NewJob {
             kind: "ask".into(),

@@ -175,8 +175,9 @@ pub async fn enqueue(
     tenant: &Tenant,
     planned: Planned,
 ) -> Result<crate::entities::job::Model, Error> {
+    quire.rate_limits.ai_operation(tenant.account.id)?;
     queue::enqueue(
-        &quire.db,
+        quire,
         tenant,
         NewJob {
             kind: KIND.to_owned(),

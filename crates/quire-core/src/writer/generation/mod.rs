@@ -9,7 +9,7 @@ pub mod pipeline;
 use crate::{
     Error, Quire, ValidationErrors,
     accounts::principal::Tenant,
-    credits::pricing,
+    credits::{daily_ceiling, pricing},
     entities::{
         content,
         enums::{ContentStatus, TaskStatus},
@@ -136,12 +136,16 @@ async fn tasks_being_generated(quire: &Quire, tenant: &Tenant) -> Result<Vec<i64
 
 /// Queues one job per planned task, each with its reservation, and marks the tasks
 /// `generating`. A balance that runs short part-way cancels (and refunds) the jobs already
-/// queued, so a batch starts whole or not at all.
+/// queued, so a batch starts whole or not at all. A batch whose total would pass the daily
+/// AI ceiling is refused before any job is queued.
 pub async fn enqueue(
     quire: &Quire,
     tenant: &Tenant,
     planned: Vec<Planned>,
 ) -> Result<Vec<job::Model>, Error> {
+    quire.rate_limits.ai_operation(tenant.account.id)?;
+    let total = planned.iter().map(|one| one.credits).sum();
+    daily_ceiling::check_batch(quire, tenant, total).await?;
     let mut jobs: Vec<job::Model> = Vec::with_capacity(planned.len());
     for one in planned {
         let input = JobInput {
@@ -149,7 +153,7 @@ pub async fn enqueue(
             previous_status: one.task.status,
         };
         let queued = queue::enqueue(
-            &quire.db,
+            quire,
             tenant,
             NewJob {
                 kind: KIND.to_owned(),
