@@ -29,7 +29,7 @@ pub struct ErrorBody {
     /// For `insufficient_credits`: the credits the account has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
-    /// For `throttled`: seconds to wait.
+    /// For `throttled` and `service_unavailable`: seconds to wait (also in `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// For `invalid_rows`: the rows of the file that cannot be accepted (the first 1,000).
@@ -49,6 +49,9 @@ pub struct LineError {
     /// Every problem of the row.
     pub message: String,
 }
+
+/// Seconds a client is told to wait when the database is unreachable.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The most row errors one answer lists.
 const MAX_LINE_ERRORS: usize = 1_000;
@@ -166,11 +169,13 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         if err.is_database_unavailable() {
             tracing::error!(error = %err, "database unavailable");
-            return ApiError::new(
+            let mut error = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                "service_unavailable",
                 "The service is briefly unavailable; try again shortly.",
             );
+            error.body.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+            return error;
         }
         match err {
             Error::Validation(errors) => ApiError::invalid(errors),
@@ -342,6 +347,24 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["code"], "plan_limit_exceeded");
         assert_eq!(body["limit"], 3);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_with_a_time_to_wait() {
+        let timed_out = || {
+            Error::Database(sea_orm::DbErr::ConnectionAcquire(
+                sea_orm::error::ConnAcquireErr::Timeout,
+            ))
+        };
+        let response = ApiError::from(timed_out()).into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let (status, body) = body_of(timed_out());
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], "service_unavailable");
+        assert_eq!(body["retry_after"], 5);
+        // A statement the database refused is not an outage.
+        let (status, _) = body_of(Error::Database(sea_orm::DbErr::Custom("bad".into())));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
