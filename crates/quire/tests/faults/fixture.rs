@@ -247,6 +247,16 @@ pub async fn wait_for_jobs(quire: &Quire, ids: &[i64], limit: Duration) -> Vec<j
     }
 }
 
+pub fn assert_succeeded(job: &job::Model) {
+    assert_eq!(
+        job.status,
+        JobStatus::Succeeded,
+        "job {}: {:?}",
+        job.id,
+        job.error
+    );
+}
+
 pub async fn balance(quire: &Quire, account_id: i64) -> i64 {
     account::Entity::find_by_id(account_id)
         .one(&quire.db)

@@ -3,8 +3,8 @@
 //! with its reservation returned; a model that hangs once and then answers costs one charge.
 
 use crate::fixture::{
-    BIN, Member, Session, assert_books_balance, balance, free_member, ideas_answer, open,
-    postgres_database, serve_env, wait_for_jobs,
+    BIN, Member, Session, assert_books_balance, assert_succeeded, balance, free_member,
+    ideas_answer, open, postgres_database, serve_env, wait_for_jobs,
 };
 use quire_core::{
     Quire,
@@ -119,7 +119,7 @@ async fn a_model_that_hangs_once_then_answers_is_charged_once() {
     let id = hung.session.generate_ideas(cluster).await;
     let ended = wait_for_jobs(&hung.quire, &[id], Duration::from_secs(30)).await;
     let job = &ended[0];
-    assert_eq!(job.status, JobStatus::Succeeded, "{:?}", job.error);
+    assert_succeeded(job);
     assert_eq!(
         job.attempts, 1,
         "the client's retry saved the job's attempt"

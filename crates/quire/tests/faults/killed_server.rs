@@ -2,8 +2,8 @@
 //! job ends, no credit is lost or charged twice, and the ledger adds up to the balance.
 
 use crate::fixture::{
-    BIN, Session, assert_books_balance, free_member, ideas_model, jobs, open, postgres_database,
-    serve_env, wait_for_jobs, wait_until,
+    BIN, Session, assert_books_balance, assert_succeeded, free_member, ideas_model, jobs, open,
+    postgres_database, serve_env, wait_for_jobs, wait_until,
 };
 use quire_core::entities::enums::JobStatus;
 use quire_testkit::{fake_openai::FakeOpenAi, process::ServerProcess};
@@ -44,13 +44,7 @@ async fn a_server_killed_mid_job_leaves_no_job_running_and_no_credit_moved_twice
     let ended = wait_for_jobs(&quire, &ids, Duration::from_secs(60)).await;
     for job in &ended {
         // The model answers well, so every job ends well, those cut off on a second attempt.
-        assert_eq!(
-            job.status,
-            JobStatus::Succeeded,
-            "job {}: {:?}",
-            job.id,
-            job.error
-        );
+        assert_succeeded(job);
         if cut_off.contains(&job.id) {
             assert!(job.attempts >= 2, "job {} was taken up again", job.id);
         }

@@ -3,12 +3,11 @@
 //! at the same moment — renews each due account once.
 
 use crate::fixture::{
-    BIN, Session, assert_books_balance, free_member, ideas_model, open, postgres_database,
-    serve_env, wait_for_jobs,
+    BIN, Session, assert_books_balance, assert_succeeded, free_member, ideas_model, open,
+    postgres_database, serve_env, wait_for_jobs,
 };
 use quire_core::entities::{
-    ai_usage_log, content_idea, credit_transaction, enums::CreditKind, enums::JobStatus,
-    subscription,
+    ai_usage_log, content_idea, credit_transaction, enums::CreditKind, subscription,
 };
 use quire_testkit::{fake_openai::FakeOpenAi, process::ServerProcess};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -47,13 +46,7 @@ async fn two_nodes_run_each_job_exactly_once() {
     let ended = wait_for_jobs(&quire, &ids, Duration::from_secs(60)).await;
 
     for job in &ended {
-        assert_eq!(
-            job.status,
-            JobStatus::Succeeded,
-            "job {}: {:?}",
-            job.id,
-            job.error
-        );
+        assert_succeeded(job);
         assert_eq!(job.attempts, 1, "job {} was claimed once", job.id);
         let calls = ai_usage_log::Entity::find()
             .filter(ai_usage_log::Column::JobId.eq(job.id))
