@@ -2,7 +2,8 @@
 
 use quire_migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector,
+    ConnectionTrait, DatabaseConnection, DbErr, RuntimeErr, SqlxPostgresConnector,
+    SqlxSqliteConnector,
 };
 use sqlx::{
     postgres::PgPoolOptions,
@@ -19,8 +20,11 @@ use std::{
 
 pub type Db = DatabaseConnection;
 
-/// How long a request waits for a pooled connection before it fails (instead of hanging).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before it fails (instead of hanging):
+/// while the database is down, requests answer 503 after this long.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the readiness probe waits for the database before it answers "unavailable".
+const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long SQLite waits on a lock held by another writer.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -80,9 +84,35 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Whether the database answers a trivial query.
+/// Whether the database answers a trivial query within [`READINESS_TIMEOUT`].
 pub async fn is_reachable(db: &Db) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+    tokio::time::timeout(READINESS_TIMEOUT, db.execute_unprepared("SELECT 1"))
+        .await
+        .is_ok_and(|answered| answered.is_ok())
+}
+
+/// Whether an error means the database could not be reached — no connection to be had, or
+/// the connection lost mid-statement, or a server shutting down or starting up — rather than
+/// a statement that failed. Such a request may succeed when tried again shortly.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match err.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL's connection exceptions (class 08), and admin_shutdown,
+                // crash_shutdown and cannot_connect_now (57P01–57P03).
+                sqlx::Error::Database(err) => err
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Whether an error is a unique-constraint violation (a duplicate), not a failure.
@@ -91,4 +121,25 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlx_query_error(err: sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_refused_statement_is_not() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_unavailable(&sqlx_query_error(sqlx::Error::Io(reset))));
+        assert!(is_unavailable(&sqlx_query_error(sqlx::Error::PoolTimedOut)));
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout
+        )));
+        assert!(!is_unavailable(&sqlx_query_error(sqlx::Error::RowNotFound)));
+        assert!(!is_unavailable(&DbErr::Custom("no such column".into())));
+    }
 }

@@ -120,10 +120,7 @@ pub enum Error {
 impl Error {
     /// Whether the database could not be reached (as opposed to refusing a statement).
     pub fn is_database_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Error::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
-        )
+        matches!(self, Error::Database(err) if crate::db::is_unavailable(err))
     }
 }
 

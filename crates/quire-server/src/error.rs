@@ -34,8 +34,8 @@ pub struct ErrorBody {
     /// For `daily_ai_limit_reached`: the credits AI used today (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spent_today: Option<i64>,
-    /// For `throttled`, `rate_limited` and `daily_ai_limit_reached`: seconds to wait (also
-    /// in the `Retry-After` header).
+    /// For `throttled`, `rate_limited`, `daily_ai_limit_reached` and `service_unavailable`:
+    /// seconds to wait (also in the `Retry-After` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// For `invalid_rows`: the rows of the file that cannot be accepted (the first 1,000).
@@ -55,6 +55,9 @@ pub struct LineError {
     /// Every problem of the row.
     pub message: String,
 }
+
+/// Seconds a client is told to wait when the database is unreachable.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The most row errors one answer lists.
 const MAX_LINE_ERRORS: usize = 1_000;
@@ -184,11 +187,13 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         if err.is_database_unavailable() {
             tracing::error!(error = %err, "database unavailable");
-            return ApiError::new(
+            let mut error = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                "service_unavailable",
                 "The service is briefly unavailable; try again shortly.",
             );
+            error.body.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+            return error;
         }
         match err {
             Error::Validation(errors) => ApiError::invalid(errors),
@@ -412,6 +417,24 @@ mod tests {
                 .as_str()
                 .is_some_and(|d| d.contains("50 credits"))
         );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_with_a_time_to_wait() {
+        let timed_out = || {
+            Error::Database(sea_orm::DbErr::ConnectionAcquire(
+                sea_orm::error::ConnAcquireErr::Timeout,
+            ))
+        };
+        let response = ApiError::from(timed_out()).into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let (status, body) = body_of(timed_out());
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["code"], "service_unavailable");
+        assert_eq!(body["retry_after"], 5);
+        // A statement the database refused is not an outage.
+        let (status, _) = body_of(Error::Database(sea_orm::DbErr::Custom("bad".into())));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

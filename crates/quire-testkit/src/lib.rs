@@ -1,8 +1,10 @@
 //! Test support shared by Quire's crates: a fresh database per test (a temp SQLite file, or
-//! a new PostgreSQL database dropped afterwards), a macro to run a test on both, and a fake
-//! OpenAI-compatible server.
+//! a new PostgreSQL database dropped afterwards), a macro to run a test on both, a fake
+//! OpenAI-compatible server, a `quire serve` child process and a TCP proxy that can stop.
 
 pub mod fake_openai;
+pub mod process;
+pub mod tcp_proxy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -83,6 +85,27 @@ impl TestDatabase {
                 }
             }
         }
+    }
+}
+
+impl TestDatabase {
+    /// The PostgreSQL server's address, for a proxy in front of it.
+    pub fn postgres_address(&self) -> std::net::SocketAddr {
+        let url = url::Url::parse(&self.url).expect("database URL");
+        let host = url.host_str().expect("host").to_owned();
+        let port = url.port().unwrap_or(5432);
+        std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+            .expect("resolve the database host")
+            .next()
+            .expect("an address")
+    }
+
+    /// This database's URL with the server at `address` instead (a proxy in front of it).
+    pub fn url_through(&self, address: std::net::SocketAddr) -> String {
+        let mut url = url::Url::parse(&self.url).expect("database URL");
+        url.set_ip_host(address.ip()).expect("set host");
+        url.set_port(Some(address.port())).expect("set port");
+        url.to_string()
     }
 }
 

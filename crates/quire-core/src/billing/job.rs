@@ -117,9 +117,11 @@ async fn advance(
         return Ok(None);
     };
     if let Transition::FreeRenewalDue { payment_id } = transition {
-        // The same path as a paid renewal; a concurrent run that applied it first is fine.
+        // The same path as a paid renewal. A concurrent run that applied it first made the
+        // renewal: this run made none, and does not report one.
         match apply_payment(&quire.db, payment_id, lifecycle::ACTOR, None, now).await {
-            Ok(_) | Err(Error::Conflict(_)) => {}
+            Ok(_) => {}
+            Err(Error::Conflict(_)) => return Ok(None),
             Err(other) => return Err(other),
         }
     }
