@@ -210,10 +210,7 @@ async fn check(path: &Path) -> Result<String, BackupError> {
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
-    let unknown: Vec<String> = applied
-        .into_iter()
-        .filter(|v| !known.contains(v))
-        .collect();
+    let unknown: Vec<String> = applied.into_iter().filter(|v| !known.contains(v)).collect();
     if !unknown.is_empty() {
         return Err(BackupError::Newer {
             path: path.to_owned(),

@@ -130,7 +130,11 @@ async fn a_backup_restores_the_data_exactly_after_changes_and_deletions() {
     let file = dir.path().join("backup.db");
     let output = quire(&url, &["backup", "--to", file.to_str().expect("utf-8")]);
     assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("backup written"), "{}", text(&output));
+    assert!(
+        text(&output).contains("backup written"),
+        "{}",
+        text(&output)
+    );
 
     site::Entity::delete_many()
         .filter(site::Column::AccountId.eq(account_id))
@@ -164,7 +168,11 @@ async fn backup_refuses_to_overwrite_an_existing_file() {
         &["backup", "--to", file.to_str().expect("utf-8")],
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("already exists"), "{}", text(&output));
+    assert!(
+        text(&output).contains("already exists"),
+        "{}",
+        text(&output)
+    );
     assert_eq!(std::fs::read(&file).expect("read"), b"keep me");
 }
 

@@ -49,7 +49,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-const STATUS_FILTERS: [&str; 7] = [
+const STATUS_FILTERS: [&str; 8] = [
     "all",
     "active",
     "trial",
@@ -57,6 +57,7 @@ const STATUS_FILTERS: [&str; 7] = [
     "past_due",
     "suspended",
     "cancelled",
+    "deleted",
 ];
 
 #[derive(Template)]
@@ -159,7 +160,7 @@ fn status_class(status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Active | AccountStatus::Trial => "ok",
         AccountStatus::PendingPayment | AccountStatus::PastDue => "warn",
-        AccountStatus::Suspended | AccountStatus::Cancelled => "bad",
+        AccountStatus::Suspended | AccountStatus::Cancelled | AccountStatus::Deleted => "bad",
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
+mod account_data;
 mod account_recovery;
 mod admin_accounts;
 mod admin_ai;
