@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod ai;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod clock;
 pub mod config;

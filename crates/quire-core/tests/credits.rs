@@ -146,7 +146,7 @@ async fn fifty_parallel_reservations_against_ten_succeed_exactly_ten(backend: Ba
         let quire = quire.clone();
         let tenant = tenant.clone();
         tasks.push(tokio::spawn(async move {
-            queue::enqueue(&quire.db, &tenant, job_of("test", 10), 3).await
+            queue::enqueue(&quire, &tenant, job_of("test", 10), 3).await
         }));
     }
     let mut succeeded = 0;
@@ -182,7 +182,7 @@ async fn claim(quire: &Quire, worker: &str) -> job::Model {
 async fn a_job_settles_once_and_returns_what_it_did_not_use(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 100).await;
-    let queued = queue::enqueue(&quire.db, &tenant, job_of("test", 30), 3)
+    let queued = queue::enqueue(&quire, &tenant, job_of("test", 30), 3)
         .await
         .expect("enqueue");
     assert_eq!(queued.credit_state, CreditState::Reserved);
@@ -205,7 +205,7 @@ async fn a_job_settles_once_and_returns_what_it_did_not_use(backend: Backend) {
     assert_eq!(balance(&quire, tenant.account.id).await, 88);
 
     // An actual charge above the estimate is capped at the reservation.
-    queue::enqueue(&quire.db, &tenant, job_of("test", 5), 3)
+    queue::enqueue(&quire, &tenant, job_of("test", 5), 3)
         .await
         .expect("enqueue");
     let running = claim(&quire, "w1").await;
@@ -225,7 +225,7 @@ async fn twenty_jobs_of_one_account_finish_at_once_and_none_is_lost(backend: Bac
     let tenant = tenant(&quire, "ada@example.com", 100).await;
     let mut running = Vec::new();
     for n in 0..20 {
-        queue::enqueue(&quire.db, &tenant, job_of("test", 3), 3)
+        queue::enqueue(&quire, &tenant, job_of("test", 3), 3)
             .await
             .expect("enqueue");
         let claimed = queue::claim(&quire.db, &format!("w{n}"), Duration::seconds(60), 100)
@@ -254,7 +254,7 @@ async fn twenty_jobs_of_one_account_finish_at_once_and_none_is_lost(backend: Bac
 async fn a_failed_job_returns_every_credit(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 50).await;
-    queue::enqueue(&quire.db, &tenant, job_of("test", 20), 3)
+    queue::enqueue(&quire, &tenant, job_of("test", 20), 3)
         .await
         .expect("enqueue");
     let running = claim(&quire, "w1").await;
@@ -276,7 +276,7 @@ async fn a_failed_job_returns_every_credit(backend: Backend) {
 async fn a_dead_workers_job_is_retried_and_charged_once(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 100).await;
-    queue::enqueue(&quire.db, &tenant, job_of("test", 40), 3)
+    queue::enqueue(&quire, &tenant, job_of("test", 40), 3)
         .await
         .expect("enqueue");
     // Worker 1 claims with a lease that is already over, then "dies".
@@ -328,7 +328,7 @@ async fn a_dead_workers_job_is_retried_and_charged_once(backend: Backend) {
 async fn a_dead_workers_last_attempt_fails_and_is_refunded(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 100).await;
-    queue::enqueue(&quire.db, &tenant, job_of("test", 40), 1)
+    queue::enqueue(&quire, &tenant, job_of("test", 40), 1)
         .await
         .expect("enqueue");
     queue::claim(&quire.db, "w1", Duration::seconds(-1), 10)
@@ -352,7 +352,7 @@ async fn a_dead_workers_last_attempt_fails_and_is_refunded(backend: Backend) {
 async fn cancelling_a_queued_job_refunds_it_and_a_finished_one_conflicts(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 100).await;
-    let queued = queue::enqueue(&quire.db, &tenant, job_of("test", 25), 3)
+    let queued = queue::enqueue(&quire, &tenant, job_of("test", 25), 3)
         .await
         .expect("enqueue");
     let canceled = queue::cancel(&quire.db, &tenant, queued.id)
@@ -381,11 +381,11 @@ async fn the_running_jobs_cap_holds_per_account(backend: Backend) {
     let ada = tenant(&quire, "ada@example.com", 100).await;
     let bob = tenant(&quire, "bob@example.com", 100).await;
     for _ in 0..2 {
-        queue::enqueue(&quire.db, &ada, job_of("test", 1), 3)
+        queue::enqueue(&quire, &ada, job_of("test", 1), 3)
             .await
             .expect("enqueue");
     }
-    let bobs = queue::enqueue(&quire.db, &bob, job_of("test", 1), 3)
+    let bobs = queue::enqueue(&quire, &bob, job_of("test", 1), 3)
         .await
         .expect("enqueue");
     let lease = Duration::seconds(60);
@@ -467,7 +467,7 @@ impl JobHandler for Scripted {
 async fn a_worker_runs_a_job_end_to_end_with_progress_and_usage(backend: Backend) {
     let (quire, _db) = open(backend).await;
     let tenant = tenant(&quire, "ada@example.com", 100).await;
-    let queued = queue::enqueue(&quire.db, &tenant, job_of("scripted", 20), 3)
+    let queued = queue::enqueue(&quire, &tenant, job_of("scripted", 20), 3)
         .await
         .expect("enqueue");
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -507,7 +507,7 @@ async fn a_worker_runs_a_job_end_to_end_with_progress_and_usage(backend: Backend
     assert_ledger_matches(&quire, tenant.account.id).await;
 
     // A job of a kind nobody handles fails and is refunded.
-    let orphan = queue::enqueue(&quire.db, &tenant, job_of("unknown-kind", 10), 3)
+    let orphan = queue::enqueue(&quire, &tenant, job_of("unknown-kind", 10), 3)
         .await
         .expect("enqueue");
     let claimed = claim(&quire, "w9").await;
@@ -591,7 +591,7 @@ async fn run_steps(quire: &Quire, n: usize, steps: Vec<Step>) {
             }
             Step::Reserve(amount) => {
                 let before = balance(quire, tenant.account.id).await;
-                match queue::enqueue(&quire.db, &tenant, job_of("test", amount), 2).await {
+                match queue::enqueue(&quire, &tenant, job_of("test", amount), 2).await {
                     Ok(job) => {
                         let claimed = queue::claim(&quire.db, "w", Duration::seconds(60), 100)
                             .await

@@ -268,7 +268,7 @@ impl From<Error> for ApiError {
             Error::RoleNotAllowed => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "permission_denied",
-                "Only the account's owner or an admin may do this.",
+                "Your role in this account may not do this (ask the account's owner).",
             ),
             Error::PlanLimit { resource, limit } => {
                 let mut error = ApiError::new(

@@ -1,15 +1,17 @@
-//! The `quire` command: serve the app, run workers, migrate the database, create operators.
+//! The `quire` command: serve the app, run workers, migrate the database, create operators,
+//! back up and restore a SQLite database.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use quire_core::{
     Quire,
     accounts::operators,
+    backup::{self, BackupError},
     billing,
     config::{LogFormat, Settings},
     db, jobs,
 };
-use std::sync::Arc;
+use std::{path::PathBuf, sync::Arc};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
@@ -49,6 +51,18 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Copy the SQLite database to FILE while the server may run (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new backup file; an existing file is never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE, then migrate it. Stop the server
+    /// first. PostgreSQL: use pg_restore.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -107,6 +121,27 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { to } => {
+            let bytes = backup::backup(&settings.database_url, &to)
+                .await
+                .unwrap_or_else(|e| refuse(&e));
+            println!("backup written to {} ({bytes} bytes)", to.display());
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let restored = backup::restore(&settings.database_url, &from)
+                .await
+                .unwrap_or_else(|e| refuse(&e));
+            let db = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&db).await?;
+            println!(
+                "{} restored from {} (taken at migration {}); the database is up to date",
+                restored.file.display(),
+                from.display(),
+                restored.migration
+            );
+            Ok(())
+        }
         Command::Admin {
             command:
                 AdminCommand::Create {
@@ -131,6 +166,12 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Prints why a backup or restore was refused and exits with status 2.
+fn refuse(error: &BackupError) -> ! {
+    eprintln!("{error}");
+    std::process::exit(2);
 }
 
 async fn serve(settings: Settings, bind: Option<String>) -> anyhow::Result<()> {

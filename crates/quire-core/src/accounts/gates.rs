@@ -43,6 +43,7 @@ pub fn check(
             _ => Err(Gate::SubscriptionRequired),
         },
         AccountStatus::Cancelled => Err(Gate::SubscriptionRequired),
+        AccountStatus::Deleted => Err(Gate::AccountNotConfigured),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Users, accounts and sessions: sign-up, login, tokens, the gates, and operators.
 
+pub mod deletion;
 pub mod email;
 pub mod email_change;
+pub mod export;
 pub mod gates;
 pub mod hashing;
 pub mod operators;

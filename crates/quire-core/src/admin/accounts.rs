@@ -325,6 +325,11 @@ pub async fn set_status(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
+    if current.status == AccountStatus::Deleted {
+        return Err(Error::Conflict(
+            "This account was deleted by its owner; it cannot be reactivated.".to_owned(),
+        ));
+    }
     if current.status == change.status && current.suspension_reason == suspension_reason {
         return Ok(current);
     }

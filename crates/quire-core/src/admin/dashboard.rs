@@ -50,6 +50,7 @@ pub async fn summary(db: &Db, now: DateTime<Utc>) -> Result<Dashboard, Error> {
         AccountStatus::PastDue,
         AccountStatus::Suspended,
         AccountStatus::Cancelled,
+        AccountStatus::Deleted,
     ]
     .into_iter()
     .map(|status| {

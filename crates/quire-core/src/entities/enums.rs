@@ -26,8 +26,9 @@ string_enum!(
     CreditPolicy { Reset, Add }
 );
 string_enum!(
-    /// The tenant account's standing; drives the login and request gates.
-    AccountStatus { Trial, Active, PendingPayment, PastDue, Suspended, Cancelled }
+    /// The tenant account's standing; drives the login and request gates. `deleted`: its owner
+    /// deleted it; only the anonymised row, its ledger and payments remain.
+    AccountStatus { Trial, Active, PendingPayment, PastDue, Suspended, Cancelled, Deleted }
 );
 string_enum!(
     /// Why an account is suspended: the billing job (`non_payment`) or an operator.

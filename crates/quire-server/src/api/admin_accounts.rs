@@ -219,6 +219,7 @@ pub async fn ledger(
         (status = 400, description = "A status operators do not set, or a reason over 500 characters", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The account was deleted by its owner", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1/`, one module per resource; each registers its routes with
 //! their OpenAPI description, so the router and the spec cannot drift apart.
 
+pub mod account_data;
 pub mod accounts;
 pub mod admin;
 pub mod admin_accounts;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .merge(sites::router())
                 .merge(sectors::router())
                 .merge(accounts::router())
+                .merge(account_data::router())
                 .merge(reference::auth_router()),
         )
         .nest(

@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-const STATUS_FILTERS: [&str; 7] = [
+const STATUS_FILTERS: [&str; 8] = [
     "all",
     "active",
     "trial",
@@ -60,6 +60,7 @@ const STATUS_FILTERS: [&str; 7] = [
     "past_due",
     "suspended",
     "cancelled",
+    "deleted",
 ];
 
 #[derive(Template)]
@@ -162,7 +163,7 @@ fn status_class(status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Active | AccountStatus::Trial => "ok",
         AccountStatus::PendingPayment | AccountStatus::PastDue => "warn",
-        AccountStatus::Suspended | AccountStatus::Cancelled => "bad",
+        AccountStatus::Suspended | AccountStatus::Cancelled | AccountStatus::Deleted => "bad",
     }
 }
 

@@ -1,14 +1,15 @@
 //! The signed-in member's own sign-in settings: change the password (the current one first;
-//! their other sessions end) and change the email address (confirmed by a link sent to it).
+//! their other sessions end) and change the email address (confirmed by a link sent to it);
+//! for the owner, download all the account's data and delete the account.
 
 use super::{
     app_notice::Notice,
     form::FieldErrors,
     member::{AppChrome, MemberPage},
     page::{failure, render},
-    session::expired_form,
+    session::{cookie, expired_form, session_cookie_name},
 };
-use crate::state::AppState;
+use crate::{api::account_data, state::AppState};
 use askama::Template;
 use axum::{
     Form, Router,
@@ -17,12 +18,14 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
+use axum_extra::extract::CookieJar;
 use quire_core::{
     Error,
     accounts::{
-        email_change,
+        deletion, email_change, export,
         password_change::{self, PasswordChange},
     },
+    entities::enums::UserRole,
 };
 use serde::Deserialize;
 
@@ -31,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
         .route("/account/email", post(change_email))
+        .route("/account/export", get(download_data))
+        .route("/account/delete", post(delete_account))
 }
 
 #[derive(Template)]
@@ -42,6 +47,9 @@ struct AccountPage {
     new_email: String,
     password_errors: FieldErrors,
     email_errors: FieldErrors,
+    /// Only the owner downloads the account's data and deletes the account.
+    is_owner: bool,
+    delete_errors: FieldErrors,
 }
 
 impl AccountPage {
@@ -53,6 +61,8 @@ impl AccountPage {
             new_email: String::new(),
             password_errors: FieldErrors::default(),
             email_errors: FieldErrors::default(),
+            is_owner: page.tenant.user.role == UserRole::Owner,
+            delete_errors: FieldErrors::default(),
         }
     }
 }
@@ -143,5 +153,61 @@ async fn change_email(
             render(StatusCode::UNPROCESSABLE_ENTITY, &view)
         }
         Err(error) => failure(&error),
+    }
+}
+
+/// The account's data as a JSON download (the API's export, for the owner's browser).
+async fn download_data(State(state): State<AppState>, page: MemberPage) -> Response {
+    if let Err(error) = export::authorise(&page.tenant) {
+        return refused(&page, &error);
+    }
+    account_data::download(state.quire.clone(), page.tenant)
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Deletes the account when the owner's password confirms it, then signs the browser out.
+async fn delete_account(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    page: MemberPage,
+    Form(form): Form<DeleteForm>,
+) -> Response {
+    if !page.csrf_ok(&state, &form.csrf) {
+        return expired_form();
+    }
+    match deletion::delete(&state.quire, &page.tenant, &form.password).await {
+        Ok(_) => {
+            let name = session_cookie_name(&state.quire);
+            let jar = jar.remove(cookie(&state.quire, name, String::new()));
+            (jar, Redirect::to("/login?done=account_deleted")).into_response()
+        }
+        Err(Error::Validation(errors)) => {
+            let mut view = AccountPage::new(&page, None);
+            view.delete_errors = FieldErrors::new(errors);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+        Err(error) => refused(&page, &error),
+    }
+}
+
+/// The account page with the reason an owner-only action was refused, or a failure page.
+fn refused(page: &MemberPage, error: &Error) -> Response {
+    match error {
+        Error::RoleNotAllowed => render(
+            StatusCode::FORBIDDEN,
+            &AccountPage::new(
+                page,
+                Some(Notice::refused(
+                    "Only the account's owner can download its data or delete it.",
+                )),
+            ),
+        ),
+        other => failure(other),
     }
 }

@@ -342,6 +342,7 @@ async fn login_form(
         notice: match query.done.as_deref() {
             Some("signed_out") => Some("You are signed out."),
             Some("signed_out_everywhere") => Some("You are signed out on every device."),
+            Some("account_deleted") => Some("Your account and its data are deleted."),
             _ => None,
         },
         error: None,

@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API, each on SQLite and on PostgreSQL.
 
 mod abuse_limits;
+mod account_data;
 mod account_recovery;
 mod admin_accounts;
 mod admin_ai;
