@@ -128,7 +128,7 @@ async fn fill(app: &TestApp, token: &str, email: &str, n: usize) -> Filled {
     .await
     .expect("version 2");
     let job = queue::enqueue(
-        app.db(),
+        &app.quire,
         &app.tenant(email).await,
         NewJob {
             kind: "account-data-check".to_owned(),
