@@ -9,8 +9,11 @@ use sea_orm::{
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub const MAX_PAGE_SIZE: u64 = 200;
+/// The highest page number asked for: far past any real list, and low enough that the offset
+/// it makes always fits the databases' signed 64-bit `OFFSET`.
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
-/// Which page of a list, already checked: `page` ≥ 1, 1 ≤ `page_size` ≤ 200.
+/// Which page of a list, already checked: 1 ≤ `page` ≤ 10⁹, 1 ≤ `page_size` ≤ 200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u64,
@@ -23,6 +26,8 @@ impl PageRequest {
         let page = page.unwrap_or(1);
         if page == 0 {
             errors.add("page", "Pages are numbered from 1.");
+        } else if page > MAX_PAGE {
+            errors.add("page", "Use a page number from 1 to 1,000,000,000.");
         }
         let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
@@ -227,6 +232,9 @@ mod tests {
             }
         );
         assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE + 1), None).is_err());
+        assert!(PageRequest::new(Some(u64::MAX), Some(MAX_PAGE_SIZE)).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE), Some(MAX_PAGE_SIZE)).is_ok());
         assert!(PageRequest::new(None, Some(0)).is_err());
         assert!(PageRequest::new(None, Some(201)).is_err());
         assert!(PageRequest::new(Some(3), Some(200)).is_ok());
@@ -266,7 +274,10 @@ mod tests {
         fn any_page_numbers_parse_or_are_refused(page in proptest::option::of(0u64..u64::MAX), size in proptest::option::of(0u64..1000)) {
             match PageRequest::new(page, size) {
                 Ok(request) => {
-                    proptest::prop_assert!(request.page >= 1);
+                    proptest::prop_assert!((1..=MAX_PAGE).contains(&request.page));
+                    proptest::prop_assert!(
+                        i64::try_from((request.page - 1) * request.page_size).is_ok()
+                    );
                     proptest::prop_assert!((1..=MAX_PAGE_SIZE).contains(&request.page_size));
                 }
                 Err(Error::Validation(_)) => {}

@@ -88,6 +88,15 @@ pub enum AiLimitRefusals {
     TooManyRequests(ErrorBody),
 }
 
+/// The refusal of every endpoint with an id in its path, documented once (where the endpoint
+/// has no other 400; those name it in their own 400's description).
+#[derive(utoipa::IntoResponses)]
+pub enum MalformedPath {
+    /// `invalid`: a path id that is not a 64-bit integer (`/sites/abc/`), named in the fields.
+    #[response(status = 400)]
+    MalformedPath(ErrorBody),
+}
+
 /// The refusals every operator endpoint can answer, documented once.
 #[derive(utoipa::IntoResponses)]
 pub enum AdminRefusals {

@@ -1,10 +1,14 @@
-//! Request extractors: JSON bodies with clear 400/413/415 errors, the bearer token, the
-//! authenticated principal (gates applied) and the client's address.
+//! Request extractors: JSON bodies with clear 400/413/415 errors, path parameters with clear
+//! 400s, the bearer token, the authenticated principal (gates applied) and the client's address.
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::BytesRejection},
+    extract::{
+        ConnectInfo, FromRequest, FromRequestParts, Path, RawPathParams, Request,
+        path::ErrorKind,
+        rejection::{BytesRejection, PathRejection},
+    },
     http::{StatusCode, header, request::Parts},
 };
 use quire_core::{
@@ -101,6 +105,49 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::invalid(ValidationErrors::single(&field, text))
     })
+}
+
+/// Path parameters parsed into `T`. A segment that does not parse (`/sites/abc/`, an id past
+/// the 64-bit range) is a 400 `invalid` naming the parameter, as JSON like every other API
+/// error; axum's own `Path` would answer plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                // A lone parameter is parsed without its name; the raw parameters have it.
+                let only_key = match RawPathParams::from_request_parts(parts, state).await {
+                    Ok(raw) if raw.iter().count() == 1 => {
+                        raw.iter().next().map(|(k, _)| k.to_owned())
+                    }
+                    _ => None,
+                };
+                Err(path_rejection(rejection, only_key))
+            }
+        }
+    }
+}
+
+fn path_rejection(rejection: PathRejection, only_key: Option<String>) -> ApiError {
+    let PathRejection::FailedToDeserializePathParams(err) = rejection else {
+        // No parameters to parse: the route and its extractor disagree, a bug of ours.
+        return quire_core::Error::Internal(format!("path parameters: {rejection}")).into();
+    };
+    let field = match err.kind() {
+        ErrorKind::ParseErrorAtKey { key, .. }
+        | ErrorKind::InvalidUtf8InPathParam { key }
+        | ErrorKind::DeserializeError { key, .. } => key.clone(),
+        _ => only_key.unwrap_or_else(|| "path".to_owned()),
+    };
+    ApiError::invalid(ValidationErrors::single(&field, err.kind().to_string()))
 }
 
 /// The raw bearer token of the `Authorization` header.

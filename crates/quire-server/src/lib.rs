@@ -100,6 +100,11 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
         ))
 }
 
+/// The OpenAPI document `/api/openapi.json` serves, built from the same routes the server runs.
+pub fn api_spec() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
 /// Every documented route: the operational endpoints and the API.
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())

@@ -45,7 +45,7 @@ pub async fn adjust(
 ) -> Result<Adjusted, Error> {
     let mut errors = ValidationErrors::default();
     let amount = adjustment.amount;
-    if amount == 0 || amount.abs() > MAX_ADJUSTMENT {
+    if amount == 0 || !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&amount) {
         errors.add(
             "amount",
             "Give a non-zero number of credits, at most 1,000,000,000 either way.",

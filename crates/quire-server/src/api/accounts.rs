@@ -3,16 +3,12 @@
 
 use super::views::{AccountView, PaymentView, PendingPaymentView, SubscriptionView};
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
-use axum::{
-    Json,
-    extract::OriginalUri,
-    extract::{Path, State},
-};
+use axum::{Json, extract::OriginalUri, extract::State};
 use chrono::{DateTime, Utc};
 use quire_core::{
     billing::{
@@ -68,13 +64,14 @@ pub async fn list_accounts(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The caller's account", body = AccountView),
+        MalformedPath,
         (status = 404, description = "Not the caller's account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve_account(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AccountView>> {
     let found = account::get(&state.quire.db, &tenant, id).await?;
     Ok(Json(AccountView::from(&found)))
@@ -86,7 +83,7 @@ pub async fn retrieve_account(
     request_body = AccountPatch,
     responses(
         (status = 200, description = "Updated", body = AccountView),
-        (status = 400, description = "Invalid fields", body = ErrorBody),
+        (status = 400, description = "Invalid fields, or a malformed path id", body = ErrorBody),
         (status = 404, description = "Not the caller's account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -95,7 +92,7 @@ pub async fn retrieve_account(
 pub async fn update_account(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AccountPatch>,
 ) -> ApiResult<Json<AccountView>> {
     let updated = account::update(&state.quire.db, &tenant, id, body).await?;
@@ -128,13 +125,14 @@ pub async fn list_subscriptions(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
+        MalformedPath,
         (status = 404, description = "No such subscription in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve_subscription(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SubscriptionView>> {
     let found = account::get_subscription(&state.quire.db, &tenant, id).await?;
     Ok(Json(SubscriptionView::from(&found)))
@@ -147,6 +145,7 @@ pub async fn retrieve_subscription(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "Cancelled at the period's end", body = SubscriptionView),
+        MalformedPath,
         (status = 404, description = "No such subscription in your account", body = ErrorBody),
         (status = 409, description = "Already cancelled, or nothing running to cancel", body = ErrorBody),
         GateRefusals,
@@ -154,7 +153,7 @@ pub async fn retrieve_subscription(
 pub async fn cancel_subscription(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SubscriptionView>> {
     let updated =
         subscription_actions::cancel(&state.quire.db, &tenant, id, state.quire.clock.now()).await?;
@@ -166,6 +165,7 @@ pub async fn cancel_subscription(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "Resumed", body = SubscriptionView),
+        MalformedPath,
         (status = 404, description = "No such subscription in your account", body = ErrorBody),
         (status = 409, description = "Not cancelled, or the period has ended", body = ErrorBody),
         GateRefusals,
@@ -173,7 +173,7 @@ pub async fn cancel_subscription(
 pub async fn resume_subscription(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SubscriptionView>> {
     let updated =
         subscription_actions::resume(&state.quire.db, &tenant, id, state.quire.clock.now()).await?;
@@ -208,7 +208,7 @@ pub struct PlanChangeView {
     request_body = PlanChoice,
     responses(
         (status = 200, description = "Upgrade requested, downgrade scheduled, or pending change cancelled", body = PlanChangeView),
-        (status = 400, description = "Not an active plan, already on it, or a malformed body", body = ErrorBody),
+        (status = 400, description = "Not an active plan, already on it, or a malformed body, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such subscription in your account", body = ErrorBody),
         (status = 409, description = "The subscription is not active, trialing or past due, or is cancelled at the period's end", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -218,7 +218,7 @@ pub struct PlanChangeView {
 pub async fn change_plan(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PlanChoice>,
 ) -> ApiResult<Json<PlanChangeView>> {
     let changed = plan_change::change_plan(&state.quire, &tenant, id, body.plan_id).await?;

@@ -4,14 +4,14 @@
 
 use super::views::{AdminPaymentView, PaymentView};
 use crate::{
-    error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
 };
 use quire_core::billing::{
     apply,
@@ -73,6 +73,7 @@ pub async fn list_payments(
     params(("id" = i64, Path, description = "Payment id")),
     responses(
         (status = 200, description = "Applied", body = PaymentView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such payment", body = ErrorBody),
         (status = 409, description = "Already applied, or rejected", body = ErrorBody),
@@ -80,7 +81,7 @@ pub async fn list_payments(
 pub async fn confirm_payment(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PaymentView>> {
     let applied = apply::confirm(
         &state.quire,
@@ -106,7 +107,7 @@ pub struct Rejection {
     request_body = Rejection,
     responses(
         (status = 200, description = "Rejected", body = PaymentView),
-        (status = 400, description = "No note, or too long", body = ErrorBody),
+        (status = 400, description = "No note, or too long, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such payment", body = ErrorBody),
         (status = 409, description = "Not pending", body = ErrorBody),
@@ -116,7 +117,7 @@ pub struct Rejection {
 pub async fn reject_payment(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Rejection>,
 ) -> ApiResult<Json<PaymentView>> {
     let rejected = payments::reject(

@@ -4,14 +4,14 @@
 
 use super::views::{AccountView, CreditTransactionView, PlanView, SubscriptionView, UserView};
 use crate::{
-    error::{AdminRefusals, ApiError, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiError, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::HeaderMap,
 };
 use quire_core::{
@@ -117,13 +117,14 @@ pub async fn list(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account", body = AccountDetailView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AccountDetailView>> {
     let detail = accounts::detail(&state.quire, id).await?;
     let cost = detail.usage.cost_micro_usd;
@@ -181,14 +182,14 @@ pub async fn update_limits(
     params(("id" = i64, Path, description = "Account id"), ListParams),
     responses(
         (status = 200, description = "A page of ledger rows", body = Paginated<CreditTransactionView>),
-        (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
+        (status = 400, description = "Bad page, page size or ordering, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such account, or page past the end", body = ErrorBody),
     ))]
 pub async fn ledger(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<ListParams>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<CreditTransactionView>>> {
@@ -216,7 +217,7 @@ pub async fn ledger(
     request_body = StatusChange,
     responses(
         (status = 200, description = "The account now", body = AccountView),
-        (status = 400, description = "A status operators do not set, or a reason over 500 characters", body = ErrorBody),
+        (status = 400, description = "A status operators do not set, or a reason over 500 characters, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "The account was deleted by its owner", body = ErrorBody),
@@ -226,7 +227,7 @@ pub async fn ledger(
 pub async fn set_status(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusChange>,
 ) -> ApiResult<Json<AccountView>> {
     let account = accounts::set_status(&state.quire, operator.user.id, id, body).await?;
@@ -246,7 +247,7 @@ pub async fn set_status(
     request_body = Adjustment,
     responses(
         (status = 200, description = "Applied (or applied before, for a repeated key)", body = AdjustmentView),
-        (status = 400, description = "Zero or too large an amount, no note, a bad key, or more than the balance", body = ErrorBody),
+        (status = 400, description = "Zero or too large an amount, no note, a bad key, or more than the balance, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "The key was used for another adjustment", body = ErrorBody),
@@ -256,7 +257,7 @@ pub async fn set_status(
 pub async fn adjust_credits(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Adjustment>,
 ) -> ApiResult<Json<AdjustmentView>> {

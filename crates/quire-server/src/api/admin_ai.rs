@@ -4,13 +4,13 @@
 
 use crate::{
     error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
@@ -241,7 +241,7 @@ pub async fn create_model_rate(
 pub async fn update_model_rate(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(model): Path<String>,
+    ApiPath(model): ApiPath<String>,
     ApiJson(body): ApiJson<ModelRatePatch>,
 ) -> ApiResult<Json<ModelRateView>> {
     let updated = ai_settings::update_model_rate(
@@ -268,7 +268,7 @@ pub async fn update_model_rate(
 pub async fn delete_model_rate(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(model): Path<String>,
+    ApiPath(model): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     ai_settings::delete_model_rate(
         &state.quire.db,
@@ -322,7 +322,7 @@ pub async fn list_operation_prices(
 pub async fn update_operation_price(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(operation): Path<String>,
+    ApiPath(operation): ApiPath<String>,
     ApiJson(body): ApiJson<OperationPricePatch>,
 ) -> ApiResult<Json<OperationPriceView>> {
     let updated = ai_settings::update_operation_price(
@@ -406,7 +406,7 @@ pub struct PromptText {
 pub async fn set_prompt(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(operation): Path<String>,
+    ApiPath(operation): ApiPath<String>,
     ApiJson(body): ApiJson<PromptText>,
 ) -> ApiResult<Json<PromptView>> {
     let prompt = prompts::set_override(
@@ -432,7 +432,7 @@ pub async fn set_prompt(
 pub async fn reset_prompt(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(operation): Path<String>,
+    ApiPath(operation): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     prompts::remove_override(
         &state.quire.db,
@@ -480,7 +480,7 @@ pub struct PreviewView {
 pub async fn preview_prompt(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(operation): Path<String>,
+    ApiPath(operation): ApiPath<String>,
     ApiJson(body): ApiJson<PreviewRequest>,
 ) -> ApiResult<Json<PreviewView>> {
     let preview = prompts::preview(&state.quire.db, &operation, body).await?;

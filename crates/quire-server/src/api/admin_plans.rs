@@ -3,14 +3,14 @@
 //! audited; the public `GET /api/v1/auth/plans/` shows the active plans in the new order.
 
 use crate::{
-    error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
@@ -152,13 +152,14 @@ pub async fn create_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "The plan", body = AdminPlanView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn retrieve_plan(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AdminPlanView>> {
     let found = plans::get(&state.quire.db, id).await?;
     Ok(Json(AdminPlanView::from(&found)))
@@ -172,7 +173,7 @@ pub async fn retrieve_plan(
     request_body = PlanPatch,
     responses(
         (status = 200, description = "Changed", body = AdminPlanView),
-        (status = 400, description = "Field errors", body = ErrorBody),
+        (status = 400, description = "Field errors, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -181,7 +182,7 @@ pub async fn retrieve_plan(
 pub async fn update_plan(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PlanPatch>,
 ) -> ApiResult<Json<AdminPlanView>> {
     let updated = plans::update(
@@ -201,6 +202,7 @@ pub async fn update_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
         (status = 409, description = "In use: deactivate instead", body = ErrorBody),
@@ -208,7 +210,7 @@ pub async fn update_plan(
 pub async fn delete_plan(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     plans::delete(
         &state.quire.db,
@@ -226,13 +228,14 @@ pub async fn delete_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "Active", body = AdminPlanView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn activate_plan(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AdminPlanView>> {
     set_active(&state, operator.user.id, id, true).await
 }
@@ -244,13 +247,14 @@ pub async fn activate_plan(
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "Inactive", body = AdminPlanView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such plan", body = ErrorBody),
     ))]
 pub async fn deactivate_plan(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AdminPlanView>> {
     set_active(&state, operator.user.id, id, false).await
 }

@@ -4,14 +4,14 @@
 
 use super::views::{IndustrySectorView, IndustryView};
 use crate::{
-    error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use quire_core::{
@@ -104,13 +104,14 @@ pub async fn create_industry(
     params(("id" = i64, Path, description = "Industry id")),
     responses(
         (status = 200, description = "The industry with its sectors", body = IndustryView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
     ))]
 pub async fn retrieve_industry(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<IndustryView>> {
     let found = industries::get_industry(&state.quire.db, id).await?;
     Ok(Json(IndustryView::from(found)))
@@ -122,7 +123,7 @@ pub async fn retrieve_industry(
     request_body = IndustryPatch,
     responses(
         (status = 200, description = "Changed", body = IndustryView),
-        (status = 400, description = "Field errors", body = ErrorBody),
+        (status = 400, description = "Field errors, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -131,7 +132,7 @@ pub async fn retrieve_industry(
 pub async fn update_industry(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<IndustryPatch>,
 ) -> ApiResult<Json<IndustryView>> {
     let updated = industries::update_industry(
@@ -150,6 +151,7 @@ pub async fn update_industry(
     params(("id" = i64, Path, description = "Industry id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such industry", body = ErrorBody),
         (status = 409, description = "Sites or industry sectors use it", body = ErrorBody),
@@ -157,7 +159,7 @@ pub async fn update_industry(
 pub async fn delete_industry(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     industries::delete_industry(
         &state.quire.db,
@@ -225,13 +227,14 @@ pub async fn create_industry_sector(
     params(("id" = i64, Path, description = "Industry sector id")),
     responses(
         (status = 200, description = "The industry sector", body = IndustrySectorView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
     ))]
 pub async fn retrieve_industry_sector(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<IndustrySectorView>> {
     let found = industries::get_industry_sector(&state.quire.db, id).await?;
     Ok(Json(sector_view(found)))
@@ -244,7 +247,7 @@ pub async fn retrieve_industry_sector(
     request_body = IndustrySectorPatch,
     responses(
         (status = 200, description = "Changed", body = IndustrySectorView),
-        (status = 400, description = "Field errors", body = ErrorBody),
+        (status = 400, description = "Field errors, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
         (status = 409, description = "A move while tenant sectors use it", body = ErrorBody),
@@ -254,7 +257,7 @@ pub async fn retrieve_industry_sector(
 pub async fn update_industry_sector(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<IndustrySectorPatch>,
 ) -> ApiResult<Json<IndustrySectorView>> {
     let updated = industries::update_industry_sector(
@@ -273,6 +276,7 @@ pub async fn update_industry_sector(
     params(("id" = i64, Path, description = "Industry sector id")),
     responses(
         (status = 204, description = "Deleted, with its seed keywords"),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such industry sector", body = ErrorBody),
         (status = 409, description = "Tenant sectors use it", body = ErrorBody),
@@ -280,7 +284,7 @@ pub async fn update_industry_sector(
 pub async fn delete_industry_sector(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     industries::delete_industry_sector(
         &state.quire.db,

@@ -7,17 +7,15 @@ use super::{
     views::SeedKeywordView,
 };
 use crate::{
-    error::{AdminRefusals, ApiError, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiError, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
     body::Bytes,
-    extract::{
-        DefaultBodyLimit, Multipart, OriginalUri, Path, State, multipart::MultipartRejection,
-    },
+    extract::{DefaultBodyLimit, Multipart, OriginalUri, State, multipart::MultipartRejection},
     http::StatusCode,
 };
 use quire_core::{
@@ -101,13 +99,14 @@ pub async fn create_seed_keyword(
     params(("id" = i64, Path, description = "Seed keyword id")),
     responses(
         (status = 200, description = "The seed keyword", body = SeedKeywordView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
     ))]
 pub async fn retrieve_seed_keyword(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SeedKeywordView>> {
     let found = seed_keywords::get(&state.quire.db, id).await?;
     Ok(Json(SeedKeywordView::from(found)))
@@ -118,7 +117,7 @@ pub async fn retrieve_seed_keyword(
     request_body = SeedKeywordPatch,
     responses(
         (status = 200, description = "Changed", body = SeedKeywordView),
-        (status = 400, description = "Field errors", body = ErrorBody),
+        (status = 400, description = "Field errors, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -127,7 +126,7 @@ pub async fn retrieve_seed_keyword(
 pub async fn update_seed_keyword(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SeedKeywordPatch>,
 ) -> ApiResult<Json<SeedKeywordView>> {
     let updated = seed_keywords::update(
@@ -146,13 +145,14 @@ pub async fn update_seed_keyword(
     params(("id" = i64, Path, description = "Seed keyword id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such seed keyword", body = ErrorBody),
     ))]
 pub async fn delete_seed_keyword(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     seed_keywords::delete(
         &state.quire.db,

@@ -3,14 +3,14 @@
 
 use super::views::SubscriptionView;
 use crate::{
-    error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::{ApiJson, OperatorContext},
+    error::{AdminRefusals, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiJson, ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
 };
 use quire_core::admin::subscriptions::{self, SubscriptionFilter, SubscriptionPatch};
 use serde::Serialize;
@@ -71,13 +71,14 @@ pub async fn list(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SubscriptionView>> {
     Ok(Json(SubscriptionView::from(
         &subscriptions::get(&state.quire.db, id).await?,
@@ -92,7 +93,7 @@ pub async fn retrieve(
     request_body = SubscriptionPatch,
     responses(
         (status = 200, description = "The subscription now", body = SubscriptionView),
-        (status = 400, description = "An unknown status, a bad date, or a period that ends before it starts", body = ErrorBody),
+        (status = 400, description = "An unknown status, a bad date, or a period that ends before it starts, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -101,7 +102,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SubscriptionPatch>,
 ) -> ApiResult<Json<SubscriptionView>> {
     let updated = subscriptions::update(&state.quire, operator.user.id, id, body).await?;
@@ -116,13 +117,14 @@ pub async fn update(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "What billing did", body = BillingRunView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such subscription", body = ErrorBody),
     ))]
 pub async fn run_billing(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BillingRunView>> {
     let (report, subscription) =
         subscriptions::run_billing(&state.quire, operator.user.id, id).await?;

@@ -3,14 +3,14 @@
 
 use super::views::UserView;
 use crate::{
-    error::{AdminRefusals, ApiResult, ErrorBody},
-    extract::OperatorContext,
+    error::{AdminRefusals, ApiResult, ErrorBody, MalformedPath},
+    extract::{ApiPath, OperatorContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
 };
 use chrono::{DateTime, Utc};
 use quire_core::{
@@ -63,13 +63,14 @@ pub async fn list(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     _operator: OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(
         &users::get(&state.quire.db, id).await?,
@@ -84,14 +85,14 @@ pub async fn retrieve(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user now", body = UserView),
-        (status = 400, description = "The operator's own user", body = ErrorBody),
+        (status = 400, description = "The operator's own user, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn deactivate(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     let user = users::set_active(&state.quire, operator.user.id, id, false).await?;
     Ok(Json(UserView::from(&user)))
@@ -104,13 +105,14 @@ pub async fn deactivate(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user now", body = UserView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn activate(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     let user = users::set_active(&state.quire, operator.user.id, id, true).await?;
     Ok(Json(UserView::from(&user)))
@@ -132,13 +134,14 @@ pub struct ResetLinkView {
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 201, description = "The link", body = ResetLinkView),
+        MalformedPath,
         AdminRefusals,
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn reset_password_link(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(axum::http::StatusCode, Json<ResetLinkView>)> {
     let issued = password_reset::issue_by_operator(&state.quire, operator.user.id, id).await?;
     let base = state

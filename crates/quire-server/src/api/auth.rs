@@ -230,6 +230,7 @@ pub struct LogoutBody {
         (status = 204, description = "Logged out"),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No valid access token", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
     ))]
 pub async fn logout(
     State(state): State<AppState>,

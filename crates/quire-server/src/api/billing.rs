@@ -4,13 +4,13 @@
 use super::views::{CreditTransactionView, PaymentView, UsageView};
 use crate::{
     error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
 };
 use chrono::{DateTime, Utc};
 use quire_core::billing::payments::{
@@ -66,7 +66,7 @@ pub async fn payments(
     request_body = TransferNotice,
     responses(
         (status = 200, description = "Recorded", body = PaymentView),
-        (status = 400, description = "Invalid fields", body = ErrorBody),
+        (status = 400, description = "Invalid fields, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such payment in your account", body = ErrorBody),
         (status = 409, description = "The payment is no longer pending", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -76,7 +76,7 @@ pub async fn payments(
 pub async fn notify_payment(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TransferNotice>,
 ) -> ApiResult<Json<PaymentView>> {
     let payment =

@@ -3,14 +3,14 @@
 
 use super::views::JobView;
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::TenantContext,
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
 };
 use quire_core::{
     entities::enums::JobStatus,
@@ -71,14 +71,14 @@ pub struct WaitParams {
     params(("id" = i64, Path, description = "Job id"), WaitParams),
     responses(
         (status = 200, description = "The job", body = JobView),
-        (status = 400, description = "`wait` is not a number", body = ErrorBody),
+        (status = 400, description = "`wait` is not a number, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such job in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<WaitParams>,
 ) -> ApiResult<Json<JobView>> {
     let wait = Duration::from_secs(params.wait.unwrap_or(0).min(MAX_WAIT_SECONDS));
@@ -136,6 +136,7 @@ pub async fn wait_for(
     params(("id" = i64, Path, description = "Job id")),
     responses(
         (status = 200, description = "Canceled, or asked to stop", body = JobView),
+        MalformedPath,
         (status = 404, description = "No such job in your account", body = ErrorBody),
         (status = 409, description = "The job has already finished", body = ErrorBody),
         GateRefusals,
@@ -143,7 +144,7 @@ pub async fn wait_for(
 pub async fn cancel(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<JobView>> {
     Ok(Json(
         queue::cancel(&state.quire.db, &tenant, id).await?.into(),

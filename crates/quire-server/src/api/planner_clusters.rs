@@ -2,14 +2,14 @@
 //! keywords into a cluster.
 
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
@@ -118,13 +118,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Cluster id")),
     responses(
         (status = 200, description = "The cluster", body = ClusterView),
+        MalformedPath,
         (status = 404, description = "No such cluster in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ClusterView>> {
     Ok(Json(
         clusters::get(&state.quire.db, &tenant, id).await?.into(),
@@ -137,7 +138,7 @@ pub async fn retrieve(
     request_body = ClusterPatch,
     responses(
         (status = 200, description = "Updated", body = ClusterView),
-        (status = 400, description = "Invalid fields or a taken name", body = ErrorBody),
+        (status = 400, description = "Invalid fields or a taken name, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such cluster in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -146,7 +147,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ClusterPatch>,
 ) -> ApiResult<Json<ClusterView>> {
     Ok(Json(
@@ -162,13 +163,14 @@ pub async fn update(
     params(("id" = i64, Path, description = "Cluster id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         (status = 404, description = "No such cluster in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     clusters::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -181,7 +183,7 @@ pub async fn destroy(
     request_body = MergeClusters,
     responses(
         (status = 200, description = "The merged cluster", body = ClusterView),
-        (status = 400, description = "An id that is not one of your clusters, another sector's cluster, or the cluster itself", body = ErrorBody),
+        (status = 400, description = "An id that is not one of your clusters, another sector's cluster, or the cluster itself, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such cluster in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -190,7 +192,7 @@ pub async fn destroy(
 pub async fn merge(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MergeClusters>,
 ) -> ApiResult<Json<ClusterView>> {
     Ok(Json(
@@ -208,7 +210,7 @@ pub async fn merge(
     request_body = MoveKeywords,
     responses(
         (status = 200, description = "The cluster with its new totals", body = ClusterView),
-        (status = 400, description = "Ids that are not your keywords, are in another sector, or are archived (each listed)", body = ErrorBody),
+        (status = 400, description = "Ids that are not your keywords, are in another sector, or are archived (each listed), or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such cluster in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -217,7 +219,7 @@ pub async fn merge(
 pub async fn move_keywords(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MoveKeywords>,
 ) -> ApiResult<Json<ClusterView>> {
     Ok(Json(

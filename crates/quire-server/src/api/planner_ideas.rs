@@ -3,14 +3,14 @@
 
 use super::writer_tasks::TaskView;
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
@@ -160,13 +160,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Idea id")),
     responses(
         (status = 200, description = "The idea", body = IdeaView),
+        MalformedPath,
         (status = 404, description = "No such idea in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<IdeaView>> {
     Ok(Json(ideas::get(&state.quire.db, &tenant, id).await?.into()))
 }
@@ -178,7 +179,7 @@ pub async fn retrieve(
     request_body = IdeaPatch,
     responses(
         (status = 200, description = "Updated", body = IdeaView),
-        (status = 400, description = "Invalid fields, or a cluster that is not yours or in another sector", body = ErrorBody),
+        (status = 400, description = "Invalid fields, or a cluster that is not yours or in another sector, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such idea in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -187,7 +188,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<IdeaPatch>,
 ) -> ApiResult<Json<IdeaView>> {
     Ok(Json(
@@ -202,13 +203,14 @@ pub async fn update(
     params(("id" = i64, Path, description = "Idea id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         (status = 404, description = "No such idea in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     ideas::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,8 +2,8 @@
 //! change, delete, bulk add from the seed library, CSV import and export, bulk delete.
 
 use crate::{
-    error::{ApiError, ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiError, ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
@@ -11,7 +11,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{
-        DefaultBodyLimit, Multipart, OriginalUri, Path, State,
+        DefaultBodyLimit, Multipart, OriginalUri, State,
         multipart::{MultipartError, MultipartRejection},
     },
     http::{StatusCode, header},
@@ -235,13 +235,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Keyword id")),
     responses(
         (status = 200, description = "The keyword", body = KeywordView),
+        MalformedPath,
         (status = 404, description = "No such keyword in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<KeywordView>> {
     Ok(Json(
         keywords::get(&state.quire.db, &tenant, id).await?.into(),
@@ -256,7 +257,7 @@ pub async fn retrieve(
     request_body = KeywordPatch,
     responses(
         (status = 200, description = "Updated", body = KeywordView),
-        (status = 400, description = "Invalid fields, a duplicate, or a cluster of another sector", body = ErrorBody),
+        (status = 400, description = "Invalid fields, a duplicate, or a cluster of another sector, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such keyword in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -265,7 +266,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<KeywordPatch>,
 ) -> ApiResult<Json<KeywordView>> {
     Ok(Json(
@@ -280,13 +281,14 @@ pub async fn update(
     params(("id" = i64, Path, description = "Keyword id")),
     responses(
         (status = 204, description = "Deleted"),
+        MalformedPath,
         (status = 404, description = "No such keyword in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     keywords::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

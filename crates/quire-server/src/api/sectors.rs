@@ -2,17 +2,12 @@
 
 use super::views::SectorView;
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
-use axum::{
-    Json,
-    extract::OriginalUri,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::OriginalUri, extract::State, http::StatusCode};
 use quire_core::tenancy::sectors::{self, NewSector, SectorFilter, SectorPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -74,13 +69,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Sector id")),
     responses(
         (status = 200, description = "The sector", body = SectorView),
+        MalformedPath,
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SectorView>> {
     Ok(Json(
         sectors::get(&state.quire.db, &tenant, id).await?.into(),
@@ -93,7 +89,7 @@ pub async fn retrieve(
     request_body = SectorPatch,
     responses(
         (status = 200, description = "Updated", body = SectorView),
-        (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
+        (status = 400, description = "Invalid fields or `plan_limit_exceeded`, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -102,7 +98,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SectorPatch>,
 ) -> ApiResult<Json<SectorView>> {
     Ok(Json(
@@ -118,7 +114,7 @@ pub async fn update(
     request_body = NewSector,
     responses(
         (status = 200, description = "Replaced", body = SectorView),
-        (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
+        (status = 400, description = "Invalid fields or `plan_limit_exceeded`, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -127,7 +123,7 @@ pub async fn update(
 pub async fn replace(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewSector>,
 ) -> ApiResult<Json<SectorView>> {
     let current = sectors::get(&state.quire.db, &tenant, id).await?;
@@ -145,13 +141,14 @@ pub async fn replace(
     params(("id" = i64, Path, description = "Sector id")),
     responses(
         (status = 204, description = "Deleted with everything under it"),
+        MalformedPath,
         (status = 404, description = "No such sector in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     sectors::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,17 +2,12 @@
 
 use super::views::SiteView;
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
-use axum::{
-    Json,
-    extract::OriginalUri,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::OriginalUri, extract::State, http::StatusCode};
 use quire_core::tenancy::sites::{self, NewSite, SiteFilter, SitePatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -72,13 +67,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The site", body = SiteView),
+        MalformedPath,
         (status = 404, description = "No such site in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SiteView>> {
     Ok(Json(sites::get(&state.quire.db, &tenant, id).await?.into()))
 }
@@ -89,7 +85,7 @@ pub async fn retrieve(
     request_body = SitePatch,
     responses(
         (status = 200, description = "Updated", body = SiteView),
-        (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
+        (status = 400, description = "Invalid fields or `plan_limit_exceeded`, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -98,7 +94,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SitePatch>,
 ) -> ApiResult<Json<SiteView>> {
     Ok(Json(
@@ -114,7 +110,7 @@ pub async fn update(
     request_body = NewSite,
     responses(
         (status = 200, description = "Replaced", body = SiteView),
-        (status = 400, description = "Invalid fields or `plan_limit_exceeded`", body = ErrorBody),
+        (status = 400, description = "Invalid fields or `plan_limit_exceeded`, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such site in your account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -123,7 +119,7 @@ pub async fn update(
 pub async fn replace(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewSite>,
 ) -> ApiResult<Json<SiteView>> {
     Ok(Json(
@@ -140,13 +136,14 @@ pub async fn replace(
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 204, description = "Deleted with everything under it"),
+        MalformedPath,
         (status = 404, description = "No such site in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     sites::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

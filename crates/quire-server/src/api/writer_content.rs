@@ -2,14 +2,14 @@
 //! Markdown or HTML export (F3c).
 
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::header,
     response::IntoResponse,
 };
@@ -233,13 +233,14 @@ pub async fn list(
     params(("id" = i64, Path, description = "Content id")),
     responses(
         (status = 200, description = "The article", body = ContentView),
+        MalformedPath,
         (status = 404, description = "No such article in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ContentView>> {
     Ok(Json(
         articles::get(&state.quire.db, &tenant, id).await?.into(),
@@ -256,7 +257,7 @@ pub async fn retrieve(
     request_body = ContentPatch,
     responses(
         (status = 200, description = "Updated", body = ContentView),
-        (status = 400, description = "Invalid fields (meta title over 60 characters, meta description over 160, blank title or body, body over 200,000 characters)", body = ErrorBody),
+        (status = 400, description = "Invalid fields (meta title over 60 characters, meta description over 160, blank title or body, body over 200,000 characters), or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such article in your account", body = ErrorBody),
         (status = 409, description = "`version` is not the current version, or another edit saved meanwhile", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -266,7 +267,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContentPatch>,
 ) -> ApiResult<Json<ContentView>> {
     Ok(Json(
@@ -281,14 +282,14 @@ pub async fn update(
     params(("id" = i64, Path, description = "Content id"), ListParams),
     responses(
         (status = 200, description = "A page of versions", body = Paginated<VersionSummaryView>),
-        (status = 400, description = "Bad page, page size or ordering", body = ErrorBody),
+        (status = 400, description = "Bad page, page size or ordering, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such article in your account, or page past the end", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn list_versions(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<ListParams>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Paginated<VersionSummaryView>>> {
@@ -308,13 +309,14 @@ pub async fn list_versions(
     params(VersionPath),
     responses(
         (status = 200, description = "The version", body = VersionView),
+        MalformedPath,
         (status = 404, description = "No such article in your account, or no such version", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve_version(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(path): Path<VersionPath>,
+    ApiPath(path): ApiPath<VersionPath>,
 ) -> ApiResult<Json<VersionView>> {
     Ok(Json(
         articles::version(&state.quire.db, &tenant, path.id, path.version)
@@ -330,7 +332,7 @@ pub async fn retrieve_version(
     request_body = Revert,
     responses(
         (status = 200, description = "Reverted: the article at its new version", body = ContentView),
-        (status = 400, description = "No such version of this article, or it is the current one", body = ErrorBody),
+        (status = 400, description = "No such version of this article, or it is the current one, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such article in your account", body = ErrorBody),
         (status = 409, description = "Another edit saved meanwhile", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -340,7 +342,7 @@ pub async fn retrieve_version(
 pub async fn revert(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Revert>,
 ) -> ApiResult<Json<ContentView>> {
     Ok(Json(
@@ -361,14 +363,14 @@ pub async fn revert(
             (String = "text/markdown"),
             (String = "text/html"),
         )),
-        (status = 400, description = "Unknown format", body = ErrorBody),
+        (status = 400, description = "Unknown format, or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such article in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn export(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<ExportParams>,
 ) -> ApiResult<impl IntoResponse> {
     let file = articles::export(

@@ -2,14 +2,14 @@
 //! scratch, read, edited, moved along their status and deleted. No credits are charged.
 
 use crate::{
-    error::{ApiResult, ErrorBody, GateRefusals},
-    extract::{ApiJson, TenantContext},
+    error::{ApiResult, ErrorBody, GateRefusals, MalformedPath},
+    extract::{ApiJson, ApiPath, TenantContext},
     listing::{ApiQuery, ListParams, Paginated},
     state::AppState,
 };
 use axum::{
     Json,
-    extract::{OriginalUri, Path, State},
+    extract::{OriginalUri, State},
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
@@ -155,13 +155,14 @@ pub async fn create(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 200, description = "The task", body = TaskView),
+        MalformedPath,
         (status = 404, description = "No such task in your account", body = ErrorBody),
         GateRefusals,
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<TaskView>> {
     let db = &state.quire.db;
     let task = tasks::get(db, &tenant, id).await?;
@@ -178,7 +179,7 @@ pub async fn retrieve(
     request_body = TaskPatch,
     responses(
         (status = 200, description = "Updated", body = TaskView),
-        (status = 400, description = "Invalid fields, or a status move the rules refuse (nothing is written)", body = ErrorBody),
+        (status = 400, description = "Invalid fields, or a status move the rules refuse (nothing is written), or a malformed path id", body = ErrorBody),
         (status = 404, description = "No such task in your account", body = ErrorBody),
         (status = 409, description = "The task is `generating`, or started generating meanwhile", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -188,7 +189,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TaskPatch>,
 ) -> ApiResult<Json<TaskView>> {
     let db = &state.quire.db;
@@ -204,6 +205,7 @@ pub async fn update(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 204, description = "Deleted, with its article and versions"),
+        MalformedPath,
         (status = 404, description = "No such task in your account", body = ErrorBody),
         (status = 409, description = "The task is `generating`", body = ErrorBody),
         GateRefusals,
@@ -211,7 +213,7 @@ pub async fn update(
 pub async fn destroy(
     State(state): State<AppState>,
     TenantContext(tenant): TenantContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     tasks::delete(&state.quire.db, &tenant, id).await?;
     Ok(StatusCode::NO_CONTENT)

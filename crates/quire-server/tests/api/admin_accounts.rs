@@ -471,6 +471,7 @@ async fn taking_more_than_the_balance_is_refused_and_changes_nothing(backend: Ba
         json!({"amount": 5, "note": "   "}),
         json!({"amount": 5, "note": "x".repeat(501)}),
         json!({"amount": 2_000_000_000, "note": "Too big."}),
+        json!({"amount": i64::MIN, "note": "The most negative number."}),
         json!({"amount": 1.5, "note": "Not whole."}),
         json!({"amount": 5}),
     ] {

@@ -13,6 +13,8 @@ quire_testkit::on_both_backends!(
     paths_work_with_and_without_the_trailing_slash,
     api_answers_carry_the_security_headers_and_no_store,
     unknown_api_paths_get_a_json_404,
+    a_path_id_that_does_not_parse_gets_a_json_400_naming_it,
+    a_page_past_any_list_gets_400_not_a_dropped_connection,
     health_and_readiness_answer_200,
     metrics_count_requests_by_route_and_status,
     the_openapi_document_describes_every_endpoint,
@@ -132,6 +134,35 @@ async fn unknown_api_paths_get_a_json_404(backend: Backend) {
     let response = app.get("/api/v1/nothing/here/", None).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(body(response).await["code"], "not_found");
+}
+
+async fn a_path_id_that_does_not_parse_gets_a_json_400_naming_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.active_member("paths@example.com", "free").await;
+    for id in ["abc", "9223372036854775808", "1.5"] {
+        let response = app
+            .get(&format!("/api/v1/auth/sites/{id}/"), Some(&token))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{id}");
+        let error = body(response).await;
+        assert_eq!(error["code"], "invalid", "{id}");
+        assert!(
+            error["id"][0].as_str().is_some_and(|m| m.contains(id)),
+            "{error}"
+        );
+    }
+}
+
+async fn a_page_past_any_list_gets_400_not_a_dropped_connection(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.active_member("pages@example.com", "free").await;
+    let response = app
+        .get("/api/v1/auth/sites/?page=9223372036854775808", Some(&token))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error = body(response).await;
+    assert_eq!(error["code"], "invalid");
+    assert!(error["page"].is_array(), "{error}");
 }
 
 async fn health_and_readiness_answer_200(backend: Backend) {

@@ -39,6 +39,7 @@ mod f5_billing_job;
 mod f5_cancellation;
 mod f5_plan_change;
 mod http;
+mod openapi_statuses;
 mod password_reset;
 mod seed_walk;
 mod tenant_isolation;
