@@ -591,7 +591,7 @@ async fn run_steps(quire: &Quire, n: usize, steps: Vec<Step>) {
             }
             Step::Reserve(amount) => {
                 let before = balance(quire, tenant.account.id).await;
-                match queue::enqueue(&quire, &tenant, job_of("test", amount), 2).await {
+                match queue::enqueue(quire, &tenant, job_of("test", amount), 2).await {
                     Ok(job) => {
                         let claimed = queue::claim(&quire.db, "w", Duration::seconds(60), 100)
                             .await

@@ -160,7 +160,7 @@ pub async fn retrieve(
     request_body = LimitsPatch,
     responses(
         (status = 200, description = "The account now", body = AccountView),
-        (status = 400, description = "A negative or too large ceiling, or a malformed body", body = ErrorBody),
+        (status = 400, description = "A negative or too large ceiling, a malformed body, or a malformed path id", body = ErrorBody),
         AdminRefusals,
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
@@ -169,7 +169,7 @@ pub async fn retrieve(
 pub async fn update_limits(
     State(state): State<AppState>,
     OperatorContext(operator): OperatorContext,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<LimitsPatch>,
 ) -> ApiResult<Json<AccountView>> {
     let account = account_limits::update(&state.quire, operator.user.id, id, body).await?;
