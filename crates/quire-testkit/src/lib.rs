@@ -1,8 +1,9 @@
 //! Test support shared by Quire's crates: a fresh database per test (a temp SQLite file, or
-//! a new PostgreSQL database dropped afterwards), a macro to run a test on both, and a fake
-//! OpenAI-compatible server.
+//! a new PostgreSQL database dropped afterwards), a macro to run a test on both, a fake
+//! OpenAI-compatible server and a check that sanitised HTML is harmless.
 
 pub mod fake_openai;
+pub mod html_safety;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
