@@ -214,6 +214,7 @@ impl<M: FromQueryResult> FromQueryResult for Counted<M> {
 mod tests {
     use super::*;
     use crate::entities::site;
+    use proptest::prelude::*;
 
     const KEYS: SortKeys<site::Column> = &[("name", site::Column::Name), ("id", site::Column::Id)];
 
@@ -257,9 +258,49 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An ordering is accepted exactly when each of its terms, less one leading `-`,
+        /// is a whitelisted key, and then it sorts by those keys in that order.
         #[test]
-        fn any_ordering_text_parses_or_is_refused(spec in "\\PC{0,40}") {
-            let _ = parse_ordering(Some(&spec), KEYS);
+        fn ordering_accepts_exactly_the_whitelisted_keys(
+            spec in prop_oneof![
+                "\\PC{0,40}",
+                proptest::collection::vec(
+                    prop_oneof![
+                        "-{0,2}(name|id|created_at|password_hash|Name| name|id )",
+                        "\\PC{0,6}",
+                    ],
+                    0..5,
+                )
+                .prop_map(|terms| terms.join(",")),
+            ]
+        ) {
+            let terms: Vec<&str> = spec.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+            let expected: Option<Vec<String>> = terms
+                .iter()
+                .map(|term| {
+                    let (name, order) = match term.strip_prefix('-') {
+                        Some(name) => (name, "Desc"),
+                        None => (*term, "Asc"),
+                    };
+                    KEYS.iter()
+                        .find(|(key, _)| *key == name)
+                        .map(|(_, column)| format!("{column:?} {order}"))
+                })
+                .collect();
+            match (parse_ordering(Some(&spec), KEYS), expected) {
+                (Ok(parsed), Some(expected)) => {
+                    let printed: Vec<String> =
+                        parsed.iter().map(|(c, o)| format!("{c:?} {o:?}")).collect();
+                    proptest::prop_assert_eq!(printed, expected);
+                }
+                (Err(Error::Validation(errors)), None) => {
+                    let named = format!("{errors:?}").contains("ordering");
+                    proptest::prop_assert!(named, "{:?}", errors);
+                }
+                (parsed, expected) => {
+                    proptest::prop_assert!(false, "{:?}: {:?} but expected {:?}", spec, parsed, expected);
+                }
+            }
         }
 
         #[test]
