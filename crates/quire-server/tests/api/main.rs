@@ -38,6 +38,7 @@ mod f5_cancellation;
 mod f5_plan_change;
 mod http;
 mod password_reset;
+mod query_properties;
 mod seed_walk;
 mod tenant_isolation;
 mod visitor;
