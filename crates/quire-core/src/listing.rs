@@ -31,9 +31,27 @@ impl PageRequest {
                 format!("Use a page size from 1 to {MAX_PAGE_SIZE}."),
             );
         }
+        // Both databases take the row offset as a signed 64-bit number; a page past that
+        // cannot exist, and binding it panicked the SQL driver.
+        if page > 0
+            && !(page - 1)
+                .checked_mul(page_size)
+                .is_some_and(fits_an_offset)
+        {
+            errors.add("page", "The page is past the end of any list.");
+        }
         errors.into_result()?;
         Ok(Self { page, page_size })
     }
+
+    /// Rows before the page.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.page_size
+    }
+}
+
+fn fits_an_offset(offset: u64) -> bool {
+    i64::try_from(offset).is_ok()
 }
 
 /// One page of a list and the total it was cut from.
@@ -163,9 +181,8 @@ where
     for key in E::PrimaryKey::iter() {
         query = query.order_by(key.into_column(), Order::Asc);
     }
-    let offset = (page.page - 1).saturating_mul(page.page_size);
     let rows = query
-        .offset(offset)
+        .offset(page.offset())
         .limit(page.page_size)
         .into_model::<Counted<E::Model>>()
         .all(db)
@@ -231,6 +248,11 @@ mod tests {
         assert!(PageRequest::new(None, Some(0)).is_err());
         assert!(PageRequest::new(None, Some(201)).is_err());
         assert!(PageRequest::new(Some(3), Some(200)).is_ok());
+        // Regression: `page=18446744073709551615` reached the driver and panicked it.
+        assert!(PageRequest::new(Some(u64::MAX), None).is_err());
+        let last = i64::MAX as u64 / 200 + 1;
+        assert!(PageRequest::new(Some(last), Some(200)).is_ok());
+        assert!(PageRequest::new(Some(last + 1), Some(200)).is_err());
     }
 
     #[test]
@@ -309,6 +331,7 @@ mod tests {
                 Ok(request) => {
                     proptest::prop_assert!(request.page >= 1);
                     proptest::prop_assert!((1..=MAX_PAGE_SIZE).contains(&request.page_size));
+                    proptest::prop_assert!(i64::try_from(request.offset()).is_ok());
                 }
                 Err(Error::Validation(_)) => {}
                 Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),

@@ -335,12 +335,16 @@ proptest! {
                 prop_assert!((1..=MAX_PAGE_SIZE).contains(&request.page_size));
                 prop_assert_eq!(request.page, params.page.unwrap_or(1));
                 prop_assert_eq!(request.page_size, params.page_size.unwrap_or(DEFAULT_PAGE_SIZE));
+                prop_assert!(i64::try_from(request.offset()).is_ok());
             }
             Err(err) => {
                 prop_assert_eq!(ApiError::from(err).status(), StatusCode::BAD_REQUEST);
+                let size = params.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+                let offset = params.page.map(|page| page.saturating_sub(1).checked_mul(size));
                 prop_assert!(
                     params.page == Some(0)
-                        || params.page_size.is_some_and(|size| !(1..=MAX_PAGE_SIZE).contains(&size))
+                        || !(1..=MAX_PAGE_SIZE).contains(&size)
+                        || offset.is_some_and(|offset| offset.is_none_or(|o| i64::try_from(o).is_err()))
                 );
             }
         }
