@@ -36,9 +36,27 @@ impl PageRequest {
                 format!("Use a page size from 1 to {MAX_PAGE_SIZE}."),
             );
         }
+        // Both databases take the row offset as a signed 64-bit number; a page past that
+        // cannot exist, and binding it panicked the SQL driver.
+        if page > 0
+            && !(page - 1)
+                .checked_mul(page_size)
+                .is_some_and(fits_an_offset)
+        {
+            errors.add("page", "The page is past the end of any list.");
+        }
         errors.into_result()?;
         Ok(Self { page, page_size })
     }
+
+    /// Rows before the page.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.page_size
+    }
+}
+
+fn fits_an_offset(offset: u64) -> bool {
+    i64::try_from(offset).is_ok()
 }
 
 /// One page of a list and the total it was cut from.
@@ -168,9 +186,8 @@ where
     for key in E::PrimaryKey::iter() {
         query = query.order_by(key.into_column(), Order::Asc);
     }
-    let offset = (page.page - 1).saturating_mul(page.page_size);
     let rows = query
-        .offset(offset)
+        .offset(page.offset())
         .limit(page.page_size)
         .into_model::<Counted<E::Model>>()
         .all(db)
@@ -219,6 +236,7 @@ impl<M: FromQueryResult> FromQueryResult for Counted<M> {
 mod tests {
     use super::*;
     use crate::entities::site;
+    use proptest::prelude::*;
 
     const KEYS: SortKeys<site::Column> = &[("name", site::Column::Name), ("id", site::Column::Id)];
 
@@ -238,6 +256,11 @@ mod tests {
         assert!(PageRequest::new(None, Some(0)).is_err());
         assert!(PageRequest::new(None, Some(201)).is_err());
         assert!(PageRequest::new(Some(3), Some(200)).is_ok());
+        // Regression: `page=18446744073709551615` reached the driver and panicked it.
+        assert!(PageRequest::new(Some(u64::MAX), None).is_err());
+        let last = i64::MAX as u64 / 200 + 1;
+        assert!(PageRequest::new(Some(last), Some(200)).is_ok());
+        assert!(PageRequest::new(Some(last + 1), Some(200)).is_err());
     }
 
     #[test]
@@ -265,9 +288,49 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An ordering is accepted exactly when each of its terms, less one leading `-`,
+        /// is a whitelisted key, and then it sorts by those keys in that order.
         #[test]
-        fn any_ordering_text_parses_or_is_refused(spec in "\\PC{0,40}") {
-            let _ = parse_ordering(Some(&spec), KEYS);
+        fn ordering_accepts_exactly_the_whitelisted_keys(
+            spec in prop_oneof![
+                "\\PC{0,40}",
+                proptest::collection::vec(
+                    prop_oneof![
+                        "-{0,2}(name|id|created_at|password_hash|Name| name|id )",
+                        "\\PC{0,6}",
+                    ],
+                    0..5,
+                )
+                .prop_map(|terms| terms.join(",")),
+            ]
+        ) {
+            let terms: Vec<&str> = spec.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+            let expected: Option<Vec<String>> = terms
+                .iter()
+                .map(|term| {
+                    let (name, order) = match term.strip_prefix('-') {
+                        Some(name) => (name, "Desc"),
+                        None => (*term, "Asc"),
+                    };
+                    KEYS.iter()
+                        .find(|(key, _)| *key == name)
+                        .map(|(_, column)| format!("{column:?} {order}"))
+                })
+                .collect();
+            match (parse_ordering(Some(&spec), KEYS), expected) {
+                (Ok(parsed), Some(expected)) => {
+                    let printed: Vec<String> =
+                        parsed.iter().map(|(c, o)| format!("{c:?} {o:?}")).collect();
+                    proptest::prop_assert_eq!(printed, expected);
+                }
+                (Err(Error::Validation(errors)), None) => {
+                    let named = format!("{errors:?}").contains("ordering");
+                    proptest::prop_assert!(named, "{:?}", errors);
+                }
+                (parsed, expected) => {
+                    proptest::prop_assert!(false, "{:?}: {:?} but expected {:?}", spec, parsed, expected);
+                }
+            }
         }
 
         #[test]
@@ -279,6 +342,7 @@ mod tests {
                         i64::try_from((request.page - 1) * request.page_size).is_ok()
                     );
                     proptest::prop_assert!((1..=MAX_PAGE_SIZE).contains(&request.page_size));
+                    proptest::prop_assert!(i64::try_from(request.offset()).is_ok());
                 }
                 Err(Error::Validation(_)) => {}
                 Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),

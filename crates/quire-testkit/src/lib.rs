@@ -1,8 +1,10 @@
 //! Test support shared by Quire's crates: a fresh database per test (a temp SQLite file, or
 //! a new PostgreSQL database dropped afterwards), a macro to run a test on both, a fake
-//! OpenAI-compatible server, a `quire serve` child process and a TCP proxy that can stop.
+//! OpenAI-compatible server, a `quire serve` child process, a TCP proxy that can stop, and a
+//! check that sanitised HTML is harmless.
 
 pub mod fake_openai;
+pub mod html_safety;
 pub mod process;
 pub mod tcp_proxy;
 

@@ -229,6 +229,7 @@ async fn stored_secret(db: &Db) -> Result<String, sea_orm::DbErr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn keys() -> TokenKeys {
         TokenKeys::from_secret(&[7; 32], Duration::minutes(15), Duration::days(14))
@@ -286,5 +287,90 @@ mod tests {
     #[test]
     fn debug_hides_the_key() {
         assert!(format!("{:?}", keys()).contains("[redacted]"));
+    }
+
+    const TYPES: [TokenType; 3] = [TokenType::Access, TokenType::Refresh, TokenType::Page];
+
+    fn token_type() -> impl Strategy<Value = TokenType> {
+        proptest::sample::select(TYPES.to_vec())
+    }
+
+    fn secret() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), MIN_SECRET_BYTES..=64)
+    }
+
+    /// Strings shaped like a JWT: three base64url parts, or a real header with another body.
+    fn jwt_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,200}",
+            "[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_-]{0,120}\\.[A-Za-z0-9_-]{0,60}",
+            "[A-Za-z0-9_-]{0,120}".prop_map(|rest| format!("eyJhbGciOiJIUzI1NiJ9.{rest}")),
+            "[A-Za-z0-9_-]{0,120}".prop_map(|rest| format!("eyJhbGciOiJub25lIn0.{rest}.")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_strings_never_verify(text in jwt_like(), typ in token_type()) {
+            prop_assert!(keys().verify(&text, typ).is_err());
+        }
+
+        #[test]
+        fn a_token_of_another_key_never_verifies(
+            ours in secret(),
+            theirs in secret(),
+            typ in token_type(),
+        ) {
+            prop_assume!(ours != theirs);
+            let ttl = Duration::minutes(15);
+            let ours = TokenKeys::from_secret(&ours, ttl, ttl).expect("long enough");
+            let theirs = TokenKeys::from_secret(&theirs, ttl, ttl).expect("long enough");
+            let signed = theirs.issue(typ, 1, Some(2), "s").expect("signs");
+            prop_assert_eq!(ours.verify(&signed.token, typ), Err(TokenError::Invalid));
+        }
+
+        #[test]
+        fn any_single_byte_change_is_refused(
+            typ in token_type(),
+            index in any::<prop::sample::Index>(),
+            replacement in proptest::char::range(' ', '~'),
+        ) {
+            let keys = keys();
+            let signed = keys.issue(typ, 42, Some(7), "session").expect("signs");
+            let mut bytes = signed.token.into_bytes();
+            let at = index.index(bytes.len());
+            prop_assume!(bytes[at] != replacement as u8);
+            bytes[at] = replacement as u8;
+            let changed = String::from_utf8(bytes).expect("ASCII stays UTF-8");
+            prop_assert!(keys.verify(&changed, typ).is_err(), "{} verified", changed);
+        }
+
+        #[test]
+        fn an_expired_token_is_refused(typ in token_type(), seconds_ago in LEEWAY_SECONDS as i64 + 1..100_000) {
+            let ttl = Duration::seconds(-seconds_ago);
+            let keys = TokenKeys::from_secret(&[7; 32], ttl, ttl).expect("valid key");
+            let signed = keys.issue(typ, 1, None, "s").expect("signs");
+            prop_assert_eq!(keys.verify(&signed.token, typ), Err(TokenError::Expired));
+        }
+
+        #[test]
+        fn a_token_is_only_accepted_as_its_own_type(
+            issued in token_type(),
+            expected in token_type(),
+            user_id in any::<i64>(),
+            account_id in proptest::option::of(any::<i64>()),
+        ) {
+            let keys = keys();
+            let signed = keys.issue(issued, user_id, account_id, "s").expect("signs");
+            let verified = keys.verify(&signed.token, expected);
+            if issued == expected {
+                let claims = verified.expect("its own type verifies");
+                prop_assert_eq!((claims.user_id, claims.account_id, claims.typ), (user_id, account_id, issued));
+            } else {
+                prop_assert_eq!(verified, Err(TokenError::Invalid));
+            }
+        }
     }
 }

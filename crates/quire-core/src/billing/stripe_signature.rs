@@ -291,14 +291,59 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_headers_never_panic(
+        fn arbitrary_headers_never_verify(
             header in proptest::collection::vec(any::<u8>(), 0..200),
             text in "[tv01=, \t0-9a-f]{0,120}",
+            forged in "[0-9a-fA-F]{64}",
             now in any::<i64>(),
         ) {
             let now = DateTime::from_timestamp(now % 100_000_000_000, 0).unwrap_or_default();
-            let _ = verify(Some(&header), BODY, SECRET, now);
-            let _ = verify(Some(text.as_bytes()), BODY, SECRET, now);
+            prop_assert!(verify(Some(&header), BODY, SECRET, now).is_err());
+            prop_assert!(verify(Some(text.as_bytes()), BODY, SECRET, now).is_err());
+            let shaped = format!("t={},v1={forged}", now.timestamp());
+            prop_assert!(verify(Some(shaped.as_bytes()), BODY, SECRET, now).is_err());
+        }
+
+        /// Every byte of a signed header counts, except the case of the signature's hex
+        /// letters (hex is read in either case, as Stripe's libraries do).
+        #[test]
+        fn any_single_byte_change_of_the_header_fails(
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+            timestamp in 0i64..4_000_000_000,
+            index in any::<prop::sample::Index>(),
+            flip in 1u8..=255,
+        ) {
+            let header = sign(SECRET, timestamp, &body);
+            let mut changed = header.clone().into_bytes();
+            let i = index.index(changed.len());
+            changed[i] ^= flip;
+            let result = verify(Some(&changed), &body, SECRET, at(timestamp));
+            let only_case = changed.to_ascii_lowercase() == header.as_bytes()
+                && header.find(",v1=").is_some_and(|v1| i > v1 + 3);
+            if only_case {
+                prop_assert_eq!(result, Ok(()));
+            } else {
+                prop_assert!(result.is_err(), "{:?} verified", String::from_utf8_lossy(&changed));
+            }
+        }
+
+        #[test]
+        fn timestamps_outside_the_tolerance_fail(
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+            timestamp in 0i64..4_000_000_000,
+            beyond in 1i64..10_000_000,
+            late in any::<bool>(),
+        ) {
+            let header = sign(SECRET, timestamp, &body);
+            let (now, expected) = if late {
+                (timestamp + TOLERANCE_SECONDS + beyond, SignatureError::TooOld)
+            } else {
+                (timestamp - TOLERANCE_SECONDS - beyond, SignatureError::InFuture)
+            };
+            prop_assert_eq!(
+                verify(Some(header.as_bytes()), &body, SECRET, at(now)),
+                Err(expected)
+            );
         }
     }
 }

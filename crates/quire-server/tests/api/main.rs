@@ -41,6 +41,7 @@ mod f5_plan_change;
 mod http;
 mod openapi_statuses;
 mod password_reset;
+mod query_properties;
 mod seed_walk;
 mod tenant_isolation;
 mod visitor;

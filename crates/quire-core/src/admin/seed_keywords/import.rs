@@ -74,10 +74,30 @@ struct SeedRow {
     language: String,
 }
 
+/// A seed-keyword file as read, before any industry sector is looked up: its valid rows
+/// and every other row's problems.
 #[derive(Debug, Default)]
-struct Parsed {
+pub struct SeedFile {
     rows: Vec<SeedRow>,
     errors: Vec<RowError>,
+}
+
+impl SeedFile {
+    /// The lines where the valid rows start, in file order.
+    pub fn row_lines(&self) -> impl Iterator<Item = u64> + '_ {
+        self.rows.iter().map(|row| row.line)
+    }
+
+    /// The rows with problems, in file order.
+    pub fn errors(&self) -> &[RowError] {
+        &self.errors
+    }
+}
+
+/// Reads a seed-keyword file without touching the database: what [`import_csv`] checks
+/// before it looks anything up. Whole-file problems are errors, as there.
+pub fn read_file(file: impl Read) -> Result<SeedFile, ImportError> {
+    parse(file, MAX_ROWS)
 }
 
 /// Imports a seed-keyword CSV: a header naming `keyword`, `industry_sector` (an id, or a
@@ -93,7 +113,7 @@ pub async fn import_csv(
     file: impl AsRef<[u8]> + Send + 'static,
     now: DateTime<Utc>,
 ) -> Result<ImportOutcome, Error> {
-    let parsed = tokio::task::spawn_blocking(move || parse(file.as_ref(), MAX_ROWS))
+    let parsed = tokio::task::spawn_blocking(move || read_file(file.as_ref()))
         .await
         .map_err(|err| Error::Internal(format!("the CSV parser stopped: {err}")))?
         .map_err(refused_file)?;
@@ -253,10 +273,10 @@ fn header_columns(header: &StringRecord) -> Result<Columns, ImportError> {
 }
 
 /// Reads the file: its rows, or every row's problems; at most `limit` data rows.
-fn parse(file: impl Read, limit: usize) -> Result<Parsed, ImportError> {
+fn parse(file: impl Read, limit: usize) -> Result<SeedFile, ImportError> {
     let mut records = Records::new(file)?;
     let mut header: Option<(Columns, usize)> = None;
-    let mut parsed = Parsed::default();
+    let mut parsed = SeedFile::default();
     let mut count = 0;
     while let Some((line, record)) = records.next_row()? {
         let Some((columns, width)) = header else {
@@ -371,10 +391,15 @@ fn sector_ref(cell: &str) -> Result<SectorRef, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planner::keyword_csv::{
+        normalise_keyword,
+        proptests::{check_reported_lines, csv_like},
+    };
+    use proptest::prelude::*;
 
     const HEADER: &str = "keyword,industry_sector,volume,difficulty,intent,country,language\n";
 
-    fn parse_text(text: &str) -> Result<Parsed, ImportError> {
+    fn parse_text(text: &str) -> Result<SeedFile, ImportError> {
         parse(text.as_bytes(), MAX_ROWS)
     }
 
@@ -457,5 +482,126 @@ mod tests {
             .err(),
             Some(ImportError::TooManyRows { limit: 1 })
         );
+    }
+
+    fn intent() -> impl Strategy<Value = KeywordIntent> {
+        proptest::sample::select(vec![
+            KeywordIntent::Informational,
+            KeywordIntent::Commercial,
+            KeywordIntent::Transactional,
+            KeywordIntent::Navigational,
+        ])
+    }
+
+    fn sector() -> impl Strategy<Value = SectorRef> {
+        prop_oneof![
+            (0..i64::MAX).prop_map(SectorRef::Id),
+            "[a-z][a-z0-9-]{0,12}".prop_map(SectorRef::Slug),
+        ]
+    }
+
+    fn seed_row() -> impl Strategy<Value = SeedRow> {
+        (
+            "\\PC{1,30}",
+            sector(),
+            0..i64::MAX,
+            0..=100i32,
+            intent(),
+            proptest::sample::select(vec!["US", "GB", "BR", "DE"]),
+            proptest::sample::select(vec!["en", "pt-BR", "de", "en-GB"]),
+        )
+            .prop_filter_map(
+                "a keyword",
+                |(text, sector, volume, difficulty, intent, country, language)| {
+                    let keyword = normalise_keyword(&text)?;
+                    (unescape_formula(&keyword) == keyword).then(|| SeedRow {
+                        line: 0,
+                        keyword,
+                        sector,
+                        volume,
+                        difficulty,
+                        intent,
+                        country: country.to_owned(),
+                        language: language.to_owned(),
+                    })
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_input_is_read_or_refused_and_names_only_its_rows(
+            text in csv_like(),
+            with_header in any::<bool>(),
+            limit in 1usize..8,
+        ) {
+            let text = if with_header { format!("{HEADER}{text}") } else { text };
+            let uncapped = parse(text.as_bytes(), usize::MAX);
+            let capped = parse(text.as_bytes(), limit);
+            if let Ok(file) = &uncapped {
+                let lines = file.row_lines().chain(file.errors().iter().map(|e| e.line));
+                check_reported_lines(&text, lines)?;
+                let rows = file.rows.len() + file.errors.len();
+                if rows > limit {
+                    prop_assert_eq!(capped.err(), Some(ImportError::TooManyRows { limit }));
+                } else {
+                    let capped = capped.expect("under the cap");
+                    prop_assert_eq!(&capped.rows, &file.rows);
+                    prop_assert_eq!(&capped.errors, &file.errors);
+                }
+            } else {
+                prop_assert_eq!(capped.err(), uncapped.err());
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut text = HEADER.as_bytes().to_vec();
+            text.extend(bytes);
+            let _ = read_file(text.as_slice());
+        }
+
+        /// Rows written by a CSV writer, under a header in any column order with an extra
+        /// column, are read back exactly, on their lines.
+        #[test]
+        fn rows_written_by_a_csv_writer_are_read_back_exactly(
+            rows in proptest::collection::vec(seed_row(), 1..20),
+            columns in Just(vec![
+                "keyword", "industry_sector", "volume", "difficulty", "intent", "country",
+                "language", "notes",
+            ]).prop_shuffle(),
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
+        ) {
+            let mut out = Vec::new();
+            let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(&mut out);
+            writer.write_record(&columns).expect("header");
+            for row in &rows {
+                writer
+                    .write_record(columns.iter().map(|column| match *column {
+                        "keyword" => row.keyword.clone(),
+                        "industry_sector" => match &row.sector {
+                            SectorRef::Id(id) => id.to_string(),
+                            SectorRef::Slug(slug) => slug.to_uppercase(),
+                        },
+                        "volume" => row.volume.to_string(),
+                        "difficulty" => row.difficulty.to_string(),
+                        "intent" => format!("{:?}", row.intent),
+                        "country" => row.country.to_lowercase(),
+                        "language" => row.language.clone(),
+                        _ => "a note, with \"quotes\"".to_owned(),
+                    }))
+                    .expect("row");
+            }
+            writer.flush().expect("flush");
+            drop(writer);
+            let file = read_file(out.as_slice()).expect("a written file parses");
+            prop_assert_eq!(file.errors(), &[] as &[RowError]);
+            let expected: Vec<SeedRow> = rows
+                .into_iter()
+                .zip(2u64..)
+                .map(|(row, line)| SeedRow { line, ..row })
+                .collect();
+            prop_assert_eq!(file.rows, expected);
+        }
     }
 }

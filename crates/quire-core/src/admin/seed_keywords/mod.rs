@@ -5,7 +5,7 @@
 
 mod import;
 
-pub use import::{ImportOutcome, import_csv};
+pub use import::{ImportOutcome, SeedFile, import_csv, read_file};
 
 use super::change::{Change, record};
 use crate::{

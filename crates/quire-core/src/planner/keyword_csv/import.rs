@@ -49,7 +49,10 @@ pub fn parse_import<R: Read>(reader: R) -> Result<ParsedImport, ImportError> {
     parse_with_limit(reader, MAX_ROWS)
 }
 
-fn parse_with_limit<R: Read>(reader: R, limit: usize) -> Result<ParsedImport, ImportError> {
+pub(super) fn parse_with_limit<R: Read>(
+    reader: R,
+    limit: usize,
+) -> Result<ParsedImport, ImportError> {
     let mut records = Records::new(reader)?;
     let mut columns = None;
     let mut seen = HashSet::new();

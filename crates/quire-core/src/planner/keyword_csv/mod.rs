@@ -9,7 +9,7 @@ mod text;
 mod values;
 
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 #[cfg(test)]
 mod tests;
 
