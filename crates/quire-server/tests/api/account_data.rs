@@ -291,7 +291,10 @@ async fn the_export_holds_the_accounts_rows_and_none_of_another_tenants(backend:
     ] {
         let rows = export[section].as_array().expect(section);
         assert_eq!(rows.len() as u64, counted[table], "{section}");
-        assert!(!rows.is_empty(), "{section} is empty: fill() should make one");
+        assert!(
+            !rows.is_empty(),
+            "{section} is empty: fill() should make one"
+        );
         for row in rows {
             if section != "users" {
                 assert_eq!(row["account_id"], mine.account, "{section}: {row}");
