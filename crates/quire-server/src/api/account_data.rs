@@ -12,6 +12,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures::StreamExt;
 use quire_core::{
     Quire,
     accounts::{deletion, export, principal::Tenant},
@@ -75,16 +76,16 @@ pub(crate) fn download(quire: Arc<Quire>, tenant: Tenant) -> Response {
 fn stream(quire: Arc<Quire>, tenant: Tenant) -> Body {
     let (sender, receiver) = mpsc::channel(2);
     tokio::spawn(async move { export::write(&quire, &tenant, sender).await });
-    Body::from_stream(futures::stream::unfold(
-        receiver,
-        |mut receiver| async move {
-            let chunk = receiver.recv().await?;
-            if let Err(error) = &chunk {
-                tracing::error!(%error, "account export failed");
-            }
-            Some((chunk, receiver))
-        },
-    ))
+    let chunks = futures::stream::unfold(receiver, |mut receiver| async move {
+        let chunk = receiver.recv().await?;
+        if let Err(error) = &chunk {
+            tracing::error!(%error, "account export failed");
+        }
+        Some((chunk, receiver))
+    });
+    // Fused: the compression layer polls a body once more after its end, which an unfused
+    // `unfold` answers with a panic (and the client with a broken download).
+    Body::from_stream(chunks.fuse())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -265,6 +265,17 @@ async fn the_export_holds_the_accounts_rows_and_none_of_another_tenants(backend:
             .starts_with("application/json")
     );
     let export = body(response).await;
+    // The same download compressed, as browsers ask for it: it ends cleanly.
+    let compressed = app
+        .client
+        .get(app.url(EXPORT))
+        .bearer_auth(&ada)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert!(!compressed.bytes().await.expect("a whole body").is_empty());
     assert_eq!(export["format"], "quire.account-export");
     assert_eq!(export["version"], 1);
     assert_eq!(export["account"]["id"], mine.account);
