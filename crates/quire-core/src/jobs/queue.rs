@@ -261,6 +261,7 @@ pub async fn results_transaction(
     let txn = db.begin().await?;
     crate::tenancy::lock_account(&txn, job.account_id).await?;
     if current_attempt(&txn, job).await?.is_none() {
+        txn.rollback().await?;
         return Ok(None);
     }
     Ok(Some(txn))
@@ -270,7 +271,8 @@ pub async fn results_transaction(
 /// On SQLite the account is written first: a transaction that reads and only then writes
 /// fails with `SQLITE_BUSY` when another connection committed in between, where one that
 /// writes first waits its turn (the busy time-out) — a finished job must not be lost to that
-/// and rerun after its lease. PostgreSQL's row locks need no such step.
+/// and rerun after its lease. PostgreSQL's row locks need no such step. A caller that ends up
+/// writing nothing rolls back at once, so the lock is never left to an asynchronous rollback.
 async fn begin_ending(db: &Db, account_id: i64) -> Result<sea_orm::DatabaseTransaction, Error> {
     let txn = db.begin().await?;
     if db.get_database_backend() == DatabaseBackend::Sqlite {
@@ -289,6 +291,7 @@ pub async fn succeed(
 ) -> Result<Option<job::Model>, Error> {
     let txn = begin_ending(db, job.account_id).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
+        txn.rollback().await?;
         return Ok(None);
     };
     let charged = reservations::settle(&txn, &current, actual_credits).await?;
@@ -324,6 +327,7 @@ pub async fn fail(
 ) -> Result<Option<job::Model>, Error> {
     let txn = begin_ending(db, job.account_id).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
+        txn.rollback().await?;
         return Ok(None);
     };
     let ended = end_attempt(&txn, current, error, retryable).await?;
@@ -392,7 +396,13 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<usize, Error> {
 /// stop and ends `canceled` at its next progress report. A finished job is a conflict.
 pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Error> {
     let txn = begin_ending(db, tenant.account.id).await?;
-    let current = get(&txn, tenant, id).await?;
+    let current = match get(&txn, tenant, id).await {
+        Ok(current) => current,
+        Err(error) => {
+            txn.rollback().await?;
+            return Err(error);
+        }
+    };
     let updated = match current.status {
         JobStatus::Queued => {
             reservations::refund(&txn, &current).await?;
@@ -412,6 +422,7 @@ pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Err
             row.update(&txn).await?
         }
         JobStatus::Succeeded | JobStatus::Failed | JobStatus::Canceled => {
+            txn.rollback().await?;
             return Err(Error::Conflict("This job has already finished.".to_owned()));
         }
     };
