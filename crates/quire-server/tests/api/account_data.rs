@@ -553,6 +553,11 @@ async fn the_account_page_downloads_the_data_and_deletes_the_account(backend: Ba
     let page = member.page("/account", StatusCode::OK).await;
     assert!(page.contains("Download my data"), "{page}");
     assert!(page.contains("Delete account"), "{page}");
+    assert_eq!(
+        page.matches("id=\"delete-account\"").count(),
+        1,
+        "the section is on the page once, and not in its title: {page}"
+    );
 
     let download = member.get("/account/export").await;
     assert_eq!(download.status(), StatusCode::OK);
