@@ -221,6 +221,9 @@ pub async fn create_model_rate(
     let created = match row.insert(&txn).await {
         Ok(created) => created,
         Err(err) if db::is_unique_violation(&err) => {
+            // Rolled back here, not on drop: on SQLite the failed insert holds the write lock
+            // until the rollback runs, and the operator's next change must not find it taken.
+            txn.rollback().await?;
             return Err(Error::Conflict(
                 "This model has rates already; change them instead.".into(),
             ));
