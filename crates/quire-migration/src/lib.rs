@@ -14,6 +14,7 @@ mod m20261126_000008_password_resets;
 mod m20261126_000009_email_changes;
 mod m20261126_000010_keyword_list_indexes;
 mod m20261126_000011_daily_ai_ceiling;
+mod m20261126_000012_claim_and_search_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_email_changes::Migration),
             Box::new(m20261126_000010_keyword_list_indexes::Migration),
             Box::new(m20261126_000011_daily_ai_ceiling::Migration),
+            Box::new(m20261126_000012_claim_and_search_indexes::Migration),
         ]
     }
 }
