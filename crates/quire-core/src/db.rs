@@ -2,8 +2,8 @@
 
 use quire_migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, RuntimeErr, SqlxPostgresConnector,
-    SqlxSqliteConnector,
+    ConnectionTrait, DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode,
+    SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
 use sqlx::{
     postgres::PgPoolOptions,
@@ -84,6 +84,15 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// `BEGIN IMMEDIATE` on SQLite: a writer that reads first waits its turn, not fails `SQLITE_BUSY`.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Whether the database answers a trivial query within [`READINESS_TIMEOUT`].
 pub async fn is_reachable(db: &Db) -> bool {
     tokio::time::timeout(READINESS_TIMEOUT, db.execute_unprepared("SELECT 1"))
@@ -126,6 +135,7 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sea_orm::{DatabaseBackend, Statement};
 
     fn sqlx_query_error(err: sqlx::Error) -> DbErr {
         DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
@@ -141,5 +151,49 @@ mod tests {
         )));
         assert!(!is_unavailable(&sqlx_query_error(sqlx::Error::RowNotFound)));
         assert!(!is_unavailable(&DbErr::Custom("no such column".into())));
+    }
+
+    /// A write transaction reads, another connection writes meanwhile, then the first writes:
+    /// both commit, the second after the first. Begun deferred, the first one's write would
+    /// fail at once with "database is locked".
+    #[tokio::test]
+    async fn a_write_transaction_that_reads_first_is_not_refused_for_a_concurrent_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("quire.db").display());
+        let db = connect(&url, 2).await.expect("connect");
+        db.execute_unprepared("CREATE TABLE t (n INTEGER)")
+            .await
+            .expect("create");
+
+        let txn = begin_write(&db).await.expect("begin");
+        txn.execute_unprepared("SELECT COUNT(*) FROM t")
+            .await
+            .expect("read");
+        let other = tokio::spawn({
+            let db = db.clone();
+            async move { db.execute_unprepared("INSERT INTO t VALUES (2)").await }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .expect("the write that follows the read");
+        txn.commit().await.expect("commit");
+        other
+            .await
+            .expect("task")
+            .expect("the other connection's write");
+
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "SELECT n FROM t ORDER BY rowid",
+            ))
+            .await
+            .expect("rows");
+        let order: Vec<i64> = rows
+            .iter()
+            .map(|row| row.try_get_by_index(0).expect("n"))
+            .collect();
+        assert_eq!(order, [1, 2]);
     }
 }

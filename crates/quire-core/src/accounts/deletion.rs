@@ -5,6 +5,7 @@ use super::principal::Tenant;
 use crate::{
     Error, Quire, ValidationErrors, audit,
     credits::reservations,
+    db::begin_write,
     entities::{
         account, ai_usage_log, cluster, content, content_idea, content_version, credit_transaction,
         email_change,
@@ -17,7 +18,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -56,7 +57,7 @@ pub async fn delete(quire: &Quire, tenant: &Tenant, password: &str) -> Result<De
     }
     let account_id = tenant.account.id;
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     // First write: the account's row lock, so no reservation or enqueue interleaves.
     lock_account(&txn, account_id).await?;
     let jobs_cancelled = cancel_open_jobs(&txn, account_id).await?;

@@ -5,13 +5,13 @@
 use super::{email::Email, tokens};
 use crate::{
     Error, Quire, ValidationErrors, audit,
+    db::begin_write,
     entities::{email_change, user},
     notifications::account::AccountEmail,
 };
 use chrono::Duration;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -51,7 +51,7 @@ pub async fn request(
     }
     let now = quire.clock.now();
     let token = hex::encode(rand::random::<[u8; 32]>());
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     email_change::Entity::update_many()
         .col_expr(email_change::Column::UsedAt, Expr::value(now))
         .filter(email_change::Column::UserId.eq(user_id))
@@ -129,7 +129,7 @@ pub async fn confirm(quire: &Quire, token: &str) -> Result<user::Model, Error> {
     };
     let link = usable(quire, token).await?.ok_or_else(refused)?;
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     // Spending the link is the guard: of two uses at once, only one updates it.
     let spent = email_change::Entity::update_many()
         .col_expr(email_change::Column::UsedAt, Expr::value(now))

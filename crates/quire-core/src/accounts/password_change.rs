@@ -3,8 +3,8 @@
 //! working.
 
 use super::{password::Password, password_reset, sessions};
-use crate::{Error, Quire, ValidationErrors, audit, entities::user};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use crate::{Error, Quire, ValidationErrors, audit, db::begin_write, entities::user};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 /// What a member or operator typed to change their password.
@@ -40,7 +40,7 @@ pub async fn change(
         .map_err(|message| Error::Validation(ValidationErrors::single("new_password", message)))?;
     let hash = quire.hashing.hash(password.expose().to_owned()).await?;
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     let mut changed: user::ActiveModel = target.into();
     changed.password_hash = Set(hash);
     changed.updated_at = Set(now);

@@ -6,13 +6,13 @@
 use super::{password::Password, sessions, tokens};
 use crate::{
     Error, Quire, ValidationErrors, audit,
+    db::begin_write,
     entities::{password_reset, user},
     notifications::account::AccountEmail,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -41,7 +41,7 @@ pub async fn issue_by_operator(
     user_id: i64,
 ) -> Result<IssuedLink, Error> {
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     let target = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -166,7 +166,7 @@ pub async fn reset(quire: &Quire, token: &str, new_password: &str) -> Result<(),
         .map_err(|message| Error::Validation(ValidationErrors::single("password", message)))?;
     let hash = quire.hashing.hash(password.expose().to_owned()).await?;
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     // Spending the link is the guard: of two uses at once, only one updates it.
     let spent = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))

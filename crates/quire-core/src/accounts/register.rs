@@ -6,7 +6,7 @@ use crate::{
     Error, Quire, ValidationErrors,
     billing::{payment_methods, payments, periods::Period},
     credits::ledger::{self, Entry},
-    db,
+    db::{self, begin_write},
     entities::{
         account,
         enums::{
@@ -18,7 +18,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 const NAME_MAX: usize = 100;
 
@@ -244,7 +244,7 @@ async fn create(quire: &Quire, valid: &Valid, password_hash: String) -> Result<C
         subscription: subscription_status,
         period,
     } = starting_state(plan, now);
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
 
     let slug = unused_slug(&txn, &valid.account_name).await?;
     let account = account::ActiveModel {

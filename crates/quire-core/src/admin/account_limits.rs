@@ -1,10 +1,10 @@
 //! An operator's limits on one account: the daily AI ceiling, audited.
 
 use crate::{
-    Error, Quire, ValidationErrors, audit, entities::account, tenancy::double_option,
-    tenancy::lock_account,
+    Error, Quire, ValidationErrors, audit, db::begin_write, entities::account,
+    tenancy::double_option, tenancy::lock_account,
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -39,7 +39,7 @@ pub async fn update(
         )));
     }
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, id).await?;
     let current = account::Entity::find_by_id(id)
         .one(&txn)

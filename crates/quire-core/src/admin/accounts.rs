@@ -5,7 +5,7 @@
 use crate::{
     Error, Quire, ValidationErrors, audit,
     credits::statement::sum_as_bigint,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         account, ai_usage_log, credit_transaction,
         enums::{AccountStatus, SubscriptionStatus, SuspensionReason},
@@ -17,7 +17,7 @@ use crate::{
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
     sea_query::{Expr, Func},
 };
 use serde::{Deserialize, Serialize};
@@ -319,7 +319,7 @@ pub async fn set_status(
     errors.into_result()?;
 
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, id).await?;
     let current = account::Entity::find_by_id(id)
         .one(&txn)

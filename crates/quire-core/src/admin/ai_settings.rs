@@ -6,15 +6,13 @@ use crate::{
     Error, Quire, ValidationErrors, audit,
     config::AiProvider,
     credits::pricing::DEFAULT_MODEL,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{model_rate, operation_price},
     listing::{self, Page, PageRequest, SortKeys},
     tenancy::double_option,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryOrder, Set};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -217,7 +215,7 @@ pub async fn create_model_rate(
         updated_at: Set(now),
     };
     errors.into_result()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let created = match row.insert(&txn).await {
         Ok(created) => created,
         Err(err) if db::is_unique_violation(&err) => {
@@ -254,7 +252,7 @@ pub async fn update_model_rate(
     now: DateTime<Utc>,
 ) -> Result<model_rate::Model, Error> {
     let mut errors = ValidationErrors::default();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = model_rate::Entity::find_by_id(model.to_owned())
         .one(&txn)
         .await?
@@ -309,7 +307,7 @@ pub async fn delete_model_rate(
     model: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = model_rate::Entity::find_by_id(model.to_owned())
         .one(&txn)
         .await?
@@ -345,7 +343,7 @@ pub async fn update_operation_price(
     now: DateTime<Utc>,
 ) -> Result<operation_price::Model, Error> {
     let mut errors = ValidationErrors::default();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = operation_price::Entity::find_by_id(operation.to_owned())
         .one(&txn)
         .await?

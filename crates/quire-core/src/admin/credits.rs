@@ -4,10 +4,11 @@
 use crate::{
     Error, Quire, ValidationErrors, audit,
     credits::ledger::{self, Applied, LedgerError},
+    db::begin_write,
     entities::{account, credit_transaction, enums::CreditKind},
     tenancy::lock_account,
 };
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -68,7 +69,7 @@ pub async fn adjust(
     );
 
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, account_id).await?;
     let before = account::Entity::find_by_id(account_id)
         .one(&txn)

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     Error, ValidationErrors,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{industry, industry_sector, sector, seed_keyword, site},
     listing::{self, Page, PageRequest, SortKeys},
     tenancy::{check_description, check_name},
@@ -16,7 +16,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -148,7 +148,7 @@ pub async fn create_industry(
     let mut errors = ValidationErrors::default();
     let naming = Naming::from(input).checked(&mut errors);
     errors.into_result()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     check_industry_slug_free(&txn, &naming.slug, None).await?;
     let created = industry::ActiveModel {
         slug: Set(naming.slug),
@@ -185,7 +185,7 @@ pub async fn update_industry(
     patch: IndustryPatch,
     now: DateTime<Utc>,
 ) -> Result<(industry::Model, Vec<industry_sector::Model>), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let (current, sectors) = get_industry(&txn, id).await?;
     let mut errors = ValidationErrors::default();
     let naming = Naming {
@@ -229,7 +229,7 @@ pub async fn delete_industry(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let (current, sectors) = get_industry(&txn, id).await?;
     let sites = site::Entity::find()
         .filter(site::Column::IndustryId.eq(id))
@@ -375,7 +375,7 @@ pub async fn create_industry_sector(
     input: NewIndustrySector,
     now: DateTime<Utc>,
 ) -> Result<industry_sector::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let naming = Naming {
         slug: input.slug,
         name: input.name,
@@ -418,7 +418,7 @@ pub async fn update_industry_sector(
     patch: IndustrySectorPatch,
     now: DateTime<Utc>,
 ) -> Result<industry_sector::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get_industry_sector(&txn, id).await?;
     let industry_id = patch.industry_id.unwrap_or(current.industry_id);
     let naming = Naming {
@@ -477,7 +477,7 @@ pub async fn delete_industry_sector(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get_industry_sector(&txn, id).await?;
     let used = tenant_sectors_using(&txn, id).await?;
     if used > 0 {

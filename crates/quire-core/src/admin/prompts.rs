@@ -7,13 +7,11 @@ use crate::{
     Error, ValidationErrors,
     ai::prompts::{self, PromptTemplate, RenderedPrompt},
     audit,
-    db::Db,
+    db::{Db, begin_write},
     entities::prompt_override,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -129,7 +127,7 @@ pub async fn set_override(
         )));
     }
     check_renders(operation, text)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = prompt_override::Entity::find_by_id(operation.to_owned())
         .one(&txn)
         .await?;
@@ -179,7 +177,7 @@ pub async fn remove_override(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     template(operation)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = prompt_override::Entity::find_by_id(operation.to_owned())
         .one(&txn)
         .await?

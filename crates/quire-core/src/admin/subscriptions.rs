@@ -5,15 +5,13 @@
 use crate::{
     Error, Quire, ValidationErrors, audit,
     billing::job::{self, Report},
-    db::Db,
+    db::{Db, begin_write},
     entities::{enums::SubscriptionStatus, subscription},
     listing::{self, Page, PageRequest, SortKeys},
     tenancy::lock_account,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, Order, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, Order, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -80,7 +78,7 @@ pub async fn update(
 ) -> Result<subscription::Model, Error> {
     let now = quire.clock.now();
     let account_id = get(&quire.db, id).await?.account_id;
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, account_id).await?;
     let current = subscription::Entity::find_by_id(id)
         .one(&txn)

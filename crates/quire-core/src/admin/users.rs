@@ -5,13 +5,11 @@ use crate::{
     Error, Quire, ValidationErrors,
     accounts::sessions,
     audit,
-    db::Db,
+    db::{Db, begin_write},
     entities::user,
     listing::{self, Page, PageRequest, SortKeys},
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, Order, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, Order, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
@@ -88,7 +86,7 @@ pub async fn set_active(
         )));
     }
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     let current = user::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -9,7 +9,7 @@ use super::periods;
 use crate::{
     Error, Quire, audit,
     credits::ledger::{self, Applied as LedgerApplied, Entry},
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         account,
         enums::{
@@ -24,7 +24,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde_json::json;
 
@@ -60,9 +60,8 @@ pub async fn apply_payment(
         .await?
         .ok_or(Error::NotFound)?
         .account_id;
-    let txn = db.begin().await?;
-    // The lock is the transaction's first statement, so SQLite takes its write lock (waiting
-    // its turn) before reading anything; a concurrent confirmation has finished by then.
+    let txn = begin_write(db).await?;
+    // The lock is taken before anything is read: a concurrent confirmation has finished by then.
     lock_account(&txn, account_id).await?;
     let payment = payment::Entity::find_by_id(payment_id)
         .one(&txn)

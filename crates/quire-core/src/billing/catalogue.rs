@@ -1,14 +1,14 @@
 //! The default plan catalogue, written into an empty database on first start.
 
 use crate::{
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{
         enums::{BillingCycle, CreditPolicy},
         plan,
     },
 };
 use chrono::Utc;
-use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, Set};
 
 struct DefaultPlan {
     slug: &'static str,
@@ -150,7 +150,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, sea_orm::DbErr> {
             updated_at: Set(now),
             ..Default::default()
         });
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     match plan::Entity::insert_many(rows).exec(&txn).await {
         Ok(_) => {
             txn.commit().await?;

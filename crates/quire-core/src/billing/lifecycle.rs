@@ -15,6 +15,7 @@ use super::{
 use crate::{
     Error, Quire, audit,
     credits::ledger::{self, Entry},
+    db::begin_write,
     entities::{
         account,
         enums::{
@@ -29,7 +30,7 @@ use crate::{
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde_json::json;
 
@@ -99,7 +100,7 @@ pub async fn step(quire: &Quire, id: i64, now: DateTime<Utc>) -> Result<Option<S
     if quiet_until_later(quire, &found, now) {
         return Ok(None);
     }
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, found.account_id).await?;
     let state = load(&txn, id).await?;
     let decided = match state.subscription.status {

@@ -6,7 +6,7 @@ use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
     config::BankTransferSettings,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         account,
         enums::{PaymentMethod, PaymentPurpose, PaymentStatus},
@@ -17,7 +17,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -380,7 +380,7 @@ pub async fn reject(
         .await?
         .ok_or(Error::NotFound)?
         .account_id;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     // Serialised with `apply_payment` by the same lock, taken first.
     crate::tenancy::lock_account(&txn, account_id).await?;
     let current = payment::Entity::find_by_id(id)

@@ -11,6 +11,7 @@ use crate::{
     Error, Quire, ValidationErrors,
     accounts::principal::Tenant,
     audit,
+    db::begin_write,
     entities::{
         enums::{PaymentMethod, PaymentPurpose, PaymentStatus, SubscriptionStatus, UserRole},
         payment, plan, subscription,
@@ -20,8 +21,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -70,7 +70,7 @@ pub async fn change_plan(
     plan_id: i64,
 ) -> Result<PlanChange, Error> {
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = subscription::Entity::find_by_id(id)
         .filter(subscription::Column::AccountId.eq(tenant.account.id))

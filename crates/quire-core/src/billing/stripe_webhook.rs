@@ -5,7 +5,7 @@
 use super::{apply, lifecycle::end_subscription, payments::format_amount, stripe_signature};
 use crate::{
     Error, Quire, audit,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         account,
         enums::{PaymentStatus, SubscriptionStatus, WebhookEventStatus},
@@ -16,7 +16,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, OnConflict},
 };
 use secrecy::ExposeSecret;
@@ -346,7 +346,7 @@ async fn subscription_updated(quire: &Quire, object: &Map<String, Value>) -> Res
         return Ok(Routed::Ignored(unknown_subscription(stripe_id)));
     };
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, found.account_id).await?;
     let current = subscription::Entity::find_by_id(found.id)
         .one(&txn)
@@ -404,7 +404,7 @@ async fn subscription_deleted(quire: &Quire, object: &Map<String, Value>) -> Res
         return Ok(Routed::Ignored(unknown_subscription(stripe_id)));
     };
     let now = quire.clock.now();
-    let txn = quire.db.begin().await?;
+    let txn = begin_write(&quire.db).await?;
     lock_account(&txn, found.account_id).await?;
     let current = subscription::Entity::find_by_id(found.id)
         .one(&txn)

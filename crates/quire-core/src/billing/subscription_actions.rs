@@ -6,7 +6,7 @@ use crate::{
     Error,
     accounts::principal::Tenant,
     audit,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         enums::{SubscriptionStatus, UserRole},
         subscription,
@@ -14,7 +14,7 @@ use crate::{
     tenancy::lock_account,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 /// Sets `cancel_at_period_end`: an active or trialing subscription ends when its period does.
@@ -52,7 +52,7 @@ async fn change(
     now: DateTime<Utc>,
     change: Change,
 ) -> Result<subscription::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = subscription::Entity::find_by_id(id)
         .filter(subscription::Column::AccountId.eq(tenant.account.id))

@@ -6,7 +6,7 @@ use crate::{
     Error, Quire,
     accounts::principal::Tenant,
     credits::{daily_ceiling, reservations},
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         account,
         enums::{CreditKind, CreditState, JobStatus},
@@ -17,7 +17,7 @@ use crate::{
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult, QueryFilter, Set, Statement, TransactionTrait, sea_query::Expr,
+    FromQueryResult, QueryFilter, Set, Statement, sea_query::Expr,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -63,7 +63,7 @@ pub async fn enqueue(
         };
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     if ceiling_applies {
         check_ceiling(&txn, tenant.account.id, platform_ceiling, new.reserve).await?;
     }
@@ -252,33 +252,19 @@ async fn current_attempt(
 }
 
 /// Opens the transaction a handler writes its results in: the job's account locked first (so
-/// SQLite takes its write lock before anything is read, and writes of one account queue), then
-/// the lease checked. `None` when this worker lost the lease: it must write nothing.
+/// writes of one account queue), then the lease checked. `None` when this worker lost the
+/// lease: it must write nothing.
 pub async fn results_transaction(
     db: &Db,
     job: &job::Model,
 ) -> Result<Option<sea_orm::DatabaseTransaction>, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     crate::tenancy::lock_account(&txn, job.account_id).await?;
     if current_attempt(&txn, job).await?.is_none() {
         txn.rollback().await?;
         return Ok(None);
     }
     Ok(Some(txn))
-}
-
-/// Opens a transaction that ends an attempt of `job` (and so moves its account's credits).
-/// On SQLite the account is written first: a transaction that reads and only then writes
-/// fails with `SQLITE_BUSY` when another connection committed in between, where one that
-/// writes first waits its turn (the busy time-out) — a finished job must not be lost to that
-/// and rerun after its lease. PostgreSQL's row locks need no such step. A caller that ends up
-/// writing nothing rolls back at once, so the lock is never left to an asynchronous rollback.
-async fn begin_ending(db: &Db, account_id: i64) -> Result<sea_orm::DatabaseTransaction, Error> {
-    let txn = db.begin().await?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        crate::tenancy::lock_account(&txn, account_id).await?;
-    }
-    Ok(txn)
 }
 
 /// Records the result and settles the credits (actual charge, rest returned), together.
@@ -289,7 +275,7 @@ pub async fn succeed(
     result: &serde_json::Value,
     actual_credits: i64,
 ) -> Result<Option<job::Model>, Error> {
-    let txn = begin_ending(db, job.account_id).await?;
+    let txn = begin_write(db).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
         txn.rollback().await?;
         return Ok(None);
@@ -325,7 +311,7 @@ pub async fn fail(
     error: &str,
     retryable: bool,
 ) -> Result<Option<job::Model>, Error> {
-    let txn = begin_ending(db, job.account_id).await?;
+    let txn = begin_write(db).await?;
     let Some(current) = current_attempt(&txn, job).await? else {
         txn.rollback().await?;
         return Ok(None);
@@ -380,7 +366,7 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<usize, Error> {
         .await?;
     let mut recovered = 0;
     for dead in expired {
-        let txn = begin_ending(db, dead.account_id).await?;
+        let txn = begin_write(db).await?;
         if let Some(current) = current_attempt(&txn, &dead).await?
             && current.lease_until == dead.lease_until
         {
@@ -395,7 +381,7 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<usize, Error> {
 /// Cancels the tenant's job: a queued one ends at once (refunded); a running one is asked to
 /// stop and ends `canceled` at its next progress report. A finished job is a conflict.
 pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Error> {
-    let txn = begin_ending(db, tenant.account.id).await?;
+    let txn = begin_write(db).await?;
     let current = match get(&txn, tenant, id).await {
         Ok(current) => current,
         Err(error) => {
@@ -432,7 +418,7 @@ pub async fn cancel(db: &Db, tenant: &Tenant, id: i64) -> Result<job::Model, Err
 
 /// Ends a running job whose cancel was asked for: `canceled`, every credit returned.
 pub async fn acknowledge_cancel(db: &Db, job: &job::Model) -> Result<(), Error> {
-    let txn = begin_ending(db, job.account_id).await?;
+    let txn = begin_write(db).await?;
     if let Some(current) = job::Entity::find_by_id(job.id)
         .filter(job::Column::Status.eq(JobStatus::Running))
         .filter(job::Column::Attempts.eq(job.attempts))

@@ -7,7 +7,7 @@ use super::{cluster_totals, input, scope};
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         cluster, content_idea,
         enums::{ClusterStatus, KeywordStatus},
@@ -19,7 +19,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -125,7 +125,7 @@ pub async fn get(
 }
 
 pub async fn create(db: &Db, tenant: &Tenant, input: NewCluster) -> Result<cluster::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     // Serialises the account's writes, so two requests cannot both take one name.
     lock_account(&txn, tenant.account.id).await?;
     let sector = scope::sector_of_request(&txn, tenant, input.sector_id, input.site_id).await?;
@@ -161,7 +161,7 @@ pub async fn update(
     id: i64,
     patch: ClusterPatch,
 ) -> Result<cluster::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let fields = validate(&txn, current.sector_id, patch, Some(&current)).await?;
@@ -198,7 +198,7 @@ pub async fn merge(
     input: MergeClusters,
 ) -> Result<cluster::Model, Error> {
     let ids = input::checked("cluster_ids", &input.cluster_ids, MAX_MERGE)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let target = get(&txn, tenant, target_id).await?;
     if ids.contains(&target.id) {
@@ -279,7 +279,7 @@ pub async fn move_keywords(
     input: MoveKeywords,
 ) -> Result<cluster::Model, Error> {
     let ids = input::checked("keyword_ids", &input.keyword_ids, MAX_MOVE)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let target = get(&txn, tenant, cluster_id).await?;
     let found: Vec<(i64, i64, KeywordStatus, Option<i64>)> = keyword::Entity::find()

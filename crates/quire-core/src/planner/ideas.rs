@@ -6,7 +6,7 @@ use super::{input, scope, stored_json};
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         cluster, content_idea,
         enums::{ContentType, IdeaStatus},
@@ -18,9 +18,7 @@ use crate::{
     writer::tasks::{self, FromIdea, SkipReason},
 };
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
@@ -197,7 +195,7 @@ pub async fn create(
     tenant: &Tenant,
     input: NewIdea,
 ) -> Result<content_idea::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let sector = scope::sector_of_request(&txn, tenant, input.sector_id, input.site_id).await?;
     let patch = IdeaPatch {
@@ -242,7 +240,7 @@ pub async fn update(
     id: i64,
     patch: IdeaPatch,
 ) -> Result<content_idea::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let fields = validate(&txn, tenant, current.sector_id, patch, Some(&current)).await?;
@@ -334,7 +332,7 @@ pub async fn send_to_writer(
     input: SendToWriter,
 ) -> Result<SentToWriter, Error> {
     let ids = input::checked("idea_ids", &input.idea_ids, MAX_SEND)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let found = content_idea::Entity::find()
         .filter(content_idea::Column::AccountId.eq(tenant.account.id))

@@ -2,11 +2,11 @@
 //! keywords) into an empty database, in one transaction.
 
 use crate::{
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{enums::KeywordIntent, industry, industry_sector, seed_keyword},
 };
 use chrono::Utc;
-use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, Set};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -69,7 +69,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, StarterError> {
     let keywords: Vec<SeedKeywordRow> = rows(SEED_KEYWORDS)?;
     let now = Utc::now();
 
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let outcome = async {
         let mut industry_ids = HashMap::new();
         for row in &industries {

@@ -9,8 +9,8 @@ use crate::{Error, ValidationErrors};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-/// Takes the account's row lock for the rest of the transaction (a write lock on SQLite), so
-/// two concurrent creations cannot both pass a plan-limit count.
+/// Takes the account's row lock for the rest of the transaction, so two concurrent creations
+/// cannot both pass a plan-limit count (on SQLite the write transaction's lock does that).
 pub(crate) async fn lock_account(
     conn: &impl ConnectionTrait,
     account_id: i64,

@@ -5,14 +5,13 @@ use super::{check_description, check_limit, check_name, double_option, lock_acco
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{industry_sector, sector, site},
     listing::{self, Page, PageRequest, SortKeys},
 };
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde::Deserialize;
@@ -101,7 +100,7 @@ pub async fn get(
 }
 
 pub async fn create(db: &Db, tenant: &Tenant, input: NewSector) -> Result<sector::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     // The site must be the caller's; another tenant's site reads exactly like a missing one.
     let site = match sites::get(&txn, tenant, input.site_id).await {
@@ -146,7 +145,7 @@ pub async fn update(
     id: i64,
     patch: SectorPatch,
 ) -> Result<sector::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let site = sites::get(&txn, tenant, current.site_id).await?;

@@ -6,14 +6,13 @@ use super::{check_description, check_limit, check_name, double_option, lock_acco
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{industry, site},
     listing::{self, Page, PageRequest, SortKeys},
 };
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -113,7 +112,7 @@ pub async fn get(
 }
 
 pub async fn create(db: &Db, tenant: &Tenant, input: NewSite) -> Result<site::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let fields = validate(&txn, tenant, SitePatch::from(input), None).await?;
     let now = Utc::now();
@@ -141,7 +140,7 @@ pub async fn update(
     id: i64,
     patch: SitePatch,
 ) -> Result<site::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let fields = validate(&txn, tenant, patch, Some(&current)).await?;

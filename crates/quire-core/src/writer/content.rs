@@ -9,7 +9,7 @@ use super::{
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         content, content_version,
         enums::{ContentStatus, TaskStatus},
@@ -22,7 +22,6 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -141,7 +140,7 @@ pub async fn update(
     id: i64,
     patch: ContentPatch,
 ) -> Result<content::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     if let Some(edited) = patch.version
@@ -207,7 +206,7 @@ pub async fn revert(
     id: i64,
     to: Revert,
 ) -> Result<content::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     if to.version == current.version {

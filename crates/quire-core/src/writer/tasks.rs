@@ -5,7 +5,7 @@
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     entities::{
         content, content_idea,
         enums::{ContentStatus, IdeaStatus, TaskStatus},
@@ -18,7 +18,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -264,7 +264,7 @@ pub async fn has_task(conn: &impl ConnectionTrait, idea_id: i64) -> Result<bool,
 /// `queued`, in one transaction. Bad input, an idea that is not the caller's, archived or
 /// already sent, or a sector that is not the caller's is a 400 and writes nothing.
 pub async fn create(db: &Db, tenant: &Tenant, input: NewTask) -> Result<task::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let created = match input.idea_id {
         Some(idea_id) => create_for_idea(&txn, tenant, idea_id, &input).await?,
@@ -360,7 +360,7 @@ pub async fn update(
     id: i64,
     mut patch: TaskPatch,
 ) -> Result<task::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     refuse_while_generating(&current)?;
@@ -422,7 +422,7 @@ pub async fn update(
 /// Deletes the task and, by cascade, its article and every version of it. Its idea stays
 /// `sent`. A task being generated is a 409.
 pub async fn delete(db: &Db, tenant: &Tenant, id: i64) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     refuse_while_generating(&current)?;

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     Error, ValidationErrors,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{
         account,
         enums::{BillingCycle, CreditPolicy},
@@ -24,7 +24,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -371,7 +371,7 @@ pub async fn create(
     input: NewPlan,
     now: DateTime<Utc>,
 ) -> Result<plan::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let last: Option<i32> = plan::Entity::find()
         .select_only()
         .column_as(plan::Column::SortOrder.max(), "max")
@@ -415,7 +415,7 @@ pub async fn update(
     patch: PlanPatch,
     now: DateTime<Utc>,
 ) -> Result<plan::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let fields = PlanFields::from(&current).patched(patch).checked()?;
     check_slug_free(&txn, &fields.slug, Some(id)).await?;
@@ -444,7 +444,7 @@ pub async fn update(
 /// Deletes a plan nothing refers to: no account, subscription (current or scheduled plan) or
 /// payment. Otherwise a conflict: such a plan can only be deactivated.
 pub async fn delete(db: &Db, operator_id: i64, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let accounts = account::Entity::find()
         .filter(account::Column::PlanId.eq(id))

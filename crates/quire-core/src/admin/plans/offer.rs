@@ -5,9 +5,13 @@ use super::{
     super::change::{Change, record},
     get,
 };
-use crate::{Error, ValidationErrors, db::Db, entities::plan};
+use crate::{
+    Error, ValidationErrors,
+    db::{Db, begin_write},
+    entities::plan,
+};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -27,7 +31,7 @@ pub async fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<plan::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     if current.is_active == active {
         return Ok(current);
@@ -75,7 +79,7 @@ pub async fn reorder(
     if order.plan_ids.is_empty() {
         return Err(plan_ids_error("List at least one plan id.".to_owned()));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let plans = plan::Entity::find()
         .order_by_asc(plan::Column::SortOrder)
         .order_by_asc(plan::Column::Id)

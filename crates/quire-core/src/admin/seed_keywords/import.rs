@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     Error,
-    db::Db,
+    db::{Db, begin_write},
     entities::{enums::KeywordIntent, industry_sector, seed_keyword},
     planner::{
         keyword_csv::{
@@ -20,10 +20,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use csv::StringRecord;
-use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-    sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::OnConflict};
 use serde_json::json;
 use std::{
     collections::{HashMap, HashSet},
@@ -119,7 +116,7 @@ pub async fn import_csv(
         .map_err(refused_file)?;
     let rows = parsed.rows.len() as u64 + parsed.errors.len() as u64;
 
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let sectors: Vec<(i64, String)> = industry_sector::Entity::find()
         .select_only()
         .columns([industry_sector::Column::Id, industry_sector::Column::Slug])

@@ -10,14 +10,13 @@ pub use import::{ImportOutcome, SeedFile, import_csv, read_file};
 use super::change::{Change, record};
 use crate::{
     Error, ValidationErrors,
-    db::Db,
+    db::{Db, begin_write},
     entities::{enums::KeywordIntent, industry_sector, seed_keyword},
     planner::keyword_csv::{clean_keyword, keyword_key},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -226,7 +225,7 @@ pub async fn create(
     input: NewSeedKeyword,
     now: DateTime<Utc>,
 ) -> Result<seed_keyword::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let fields = SeedFields::from(input).checked(&txn, None).await?;
     let mut row = seed_keyword::ActiveModel {
         created_at: Set(now),
@@ -258,7 +257,7 @@ pub async fn update(
     patch: SeedKeywordPatch,
     now: DateTime<Utc>,
 ) -> Result<seed_keyword::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let fields = SeedFields::from(&current)
         .patched(patch)
@@ -287,7 +286,7 @@ pub async fn update(
 
 /// Deletes a seed keyword; tenants' keywords taken from it keep their text and lose the link.
 pub async fn delete(db: &Db, operator_id: i64, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     seed_keyword::Entity::delete_by_id(id).exec(&txn).await?;
     record(

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     entities::{keyword, seed_keyword},
     planner::{
         cluster_totals,
@@ -17,7 +17,7 @@ use crate::{
     },
     tenancy::lock_account,
 };
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -73,7 +73,7 @@ pub async fn bulk_add(db: &Db, tenant: &Tenant, input: BulkAdd) -> Result<BulkAd
         input.seed_keyword_ids.len(),
         MAX_BULK_ADD,
     )?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let sector = scope::sector_of_request(&txn, tenant, input.sector_id, input.site_id).await?;
     let mut wanted = input.seed_keyword_ids.clone();
@@ -146,7 +146,7 @@ pub async fn bulk_delete(db: &Db, tenant: &Tenant, input: BulkDelete) -> Result<
     let mut ids = input.ids;
     ids.sort_unstable();
     ids.dedup();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let mut clusters = Vec::new();
     let mut deleted = 0;

@@ -5,14 +5,13 @@ use super::batch::{NewRow, insert_new};
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::Db,
+    db::{Db, begin_write},
     planner::{
         keyword_csv::{ImportError, RowError, keyword_key, parse_import},
         scope,
     },
     tenancy::lock_account,
 };
-use sea_orm::TransactionTrait;
 
 /// Where an import goes: one of the caller's sectors (and, when given, its site).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +50,7 @@ pub async fn import_csv(
         .map_err(|err| Error::Internal(format!("the CSV parser stopped: {err}")))?
         .map_err(refused_file)?;
 
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let sector = scope::sector_of_request(&txn, tenant, target.sector_id, target.site_id).await?;
     let attempted = parsed.keywords.len() as u64;

@@ -4,7 +4,7 @@ use super::{check_difficulty, check_volume, checked_text, duplicate_keyword, get
 use crate::{
     Error, ValidationErrors,
     accounts::principal::Tenant,
-    db::{self, Db},
+    db::{self, Db, begin_write},
     entities::{
         cluster,
         enums::{KeywordIntent, KeywordStatus},
@@ -16,7 +16,6 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -84,7 +83,7 @@ pub(super) fn seed_fits(sector: &sector::Model, seed: &seed_keyword::Model) -> b
 /// the caller's, the seed keyword exists and fits the sector, the fields are valid, the
 /// text is new in the sector.
 pub async fn create(db: &Db, tenant: &Tenant, input: NewKeyword) -> Result<keyword::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let sector = scope::sector_of_request(&txn, tenant, input.sector_id, input.site_id).await?;
     let mut errors = ValidationErrors::default();
@@ -160,7 +159,7 @@ pub async fn update(
     id: i64,
     patch: KeywordPatch,
 ) -> Result<keyword::Model, Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     let mut errors = ValidationErrors::default();
@@ -221,7 +220,7 @@ pub async fn update(
 
 /// Deletes the keyword and recomputes its cluster's totals.
 pub async fn delete(db: &Db, tenant: &Tenant, id: i64) -> Result<(), Error> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     lock_account(&txn, tenant.account.id).await?;
     let current = get(&txn, tenant, id).await?;
     keyword::Entity::delete_by_id(current.id).exec(&txn).await?;
