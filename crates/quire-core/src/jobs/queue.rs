@@ -169,7 +169,9 @@ async fn enqueue_reserving_in_one_statement(
 
 /// Takes the oldest runnable job whose account is under its running-jobs cap, leasing it to
 /// `worker_id`. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`); SQLite
-/// runs the single statement under its one writer.
+/// runs the single statement under its one writer. The accounts at their cap are found once
+/// per claim (an uncorrelated subquery), not counted again for every queued job: whichever
+/// plan the database picks, a long queue costs a lookup per job it passes, never a count.
 pub async fn claim(
     db: &Db,
     worker_id: &str,
@@ -183,8 +185,8 @@ pub async fn claim(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, \
              worker_id = $2, started_at = COALESCE(started_at, $3), updated_at = $3 \
              WHERE id = (SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.run_after <= $3 \
-               AND (SELECT COUNT(*) FROM jobs r WHERE r.account_id = j.account_id \
-                    AND r.status = 'running') < $4 \
+               AND j.account_id NOT IN (SELECT r.account_id FROM jobs r \
+                    WHERE r.status = 'running' GROUP BY r.account_id HAVING COUNT(*) >= $4) \
                ORDER BY j.run_after, j.id LIMIT 1 FOR UPDATE SKIP LOCKED) \
              RETURNING *"
         }
@@ -192,8 +194,8 @@ pub async fn claim(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?1, \
              worker_id = ?2, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
              WHERE id = (SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.run_after <= ?3 \
-               AND (SELECT COUNT(*) FROM jobs r WHERE r.account_id = j.account_id \
-                    AND r.status = 'running') < ?4 \
+               AND j.account_id NOT IN (SELECT r.account_id FROM jobs r \
+                    WHERE r.status = 'running' GROUP BY r.account_id HAVING COUNT(*) >= ?4) \
                ORDER BY j.run_after, j.id LIMIT 1) \
              RETURNING *"
         }
