@@ -44,6 +44,17 @@ pub async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
     manager.create_index(statement.take()).await
 }
 
+/// Drops the index `name` of `table`.
+pub async fn drop_index<T: IntoIden + 'static>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: T,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
+        .await
+}
+
 #[derive(DeriveIden, Clone, Copy)]
 enum Accounts {
     Table,

@@ -1,7 +1,7 @@
 //! Indexes for the keyword list's usual shapes: the whole account by volume (the default
 //! order), and one site narrowed by status, by volume.
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -47,9 +47,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in [BY_VOLUME, SITE_STATUS_BY_VOLUME] {
-            manager
-                .drop_index(Index::drop().name(name).table(Keywords::Table).to_owned())
-                .await?;
+            drop_index(manager, name, Keywords::Table).await?;
         }
         Ok(())
     }

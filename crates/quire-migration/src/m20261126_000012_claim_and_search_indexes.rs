@@ -2,7 +2,7 @@
 //! stops at the first it may run) and for keyword search (the account's keyword keys with
 //! their volume, so a search and its count read the index, not the table).
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -66,14 +66,4 @@ impl MigrationTrait for Migration {
         .await?;
         drop_index(manager, CLAIM, Jobs::Table).await
     }
-}
-
-async fn drop_index<T: IntoIden + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-) -> Result<(), DbErr> {
-    manager
-        .drop_index(Index::drop().name(name).table(table).to_owned())
-        .await
 }
