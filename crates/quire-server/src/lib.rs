@@ -11,10 +11,12 @@ pub mod state;
 pub mod web;
 
 use axum::{
-    Router,
-    extract::{DefaultBodyLimit, Request},
+    BoxError, Router,
+    body::{Bytes, HttpBody},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
+    response::IntoResponse,
 };
 use quire_core::Quire;
 use state::AppState;
@@ -73,6 +75,10 @@ pub fn router(quire: Arc<Quire>) -> Result<Router, prometheus::Error> {
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http())
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(middleware::map_response_with_state(
+                    request_timeout,
+                    explain_timeout,
+                ))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     request_timeout,
@@ -132,6 +138,29 @@ async fn api_no_store(
         );
     }
     response
+}
+
+/// The time-out layer answers 408 with an empty body; this gives it the API's error body.
+async fn explain_timeout<B>(
+    State(limit): State<Duration>,
+    response: axum::http::Response<B>,
+) -> axum::response::Response
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    if response.status() != StatusCode::REQUEST_TIMEOUT {
+        return response.into_response();
+    }
+    error::ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "The request ran past the server's {}-second limit and was stopped.",
+            limit.as_secs()
+        ),
+    )
+    .into_response()
 }
 
 async fn not_found() -> error::ApiError {

@@ -650,6 +650,14 @@ async fn a_request_running_past_the_time_out_answers_408(backend: Backend) {
         .await;
     assert_eq!(waited.status(), StatusCode::REQUEST_TIMEOUT);
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let explained = body(waited).await;
+    assert_eq!(explained["code"], "request_timeout", "{explained}");
+    assert!(
+        explained["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("3-second limit")),
+        "{explained}"
+    );
     let quick = app
         .get(&format!("/api/v1/jobs/{queued}/"), Some(&ada.token))
         .await;
