@@ -34,6 +34,7 @@ quire_testkit::on_both_backends!(
     a_dead_workers_last_attempt_fails_and_is_refunded,
     cancelling_a_queued_job_refunds_it_and_a_finished_one_conflicts,
     a_worker_runs_a_job_end_to_end_with_progress_and_usage,
+    a_jobs_results_and_its_end_are_one_commit,
     the_running_jobs_cap_holds_per_account,
     the_estimate_prices_the_prompt_and_the_output_cap,
 );
@@ -462,6 +463,86 @@ impl JobHandler for Scripted {
         .await?;
         Ok(serde_json::json!({"words": 1200}))
     }
+}
+
+/// A handler that renames its account as its "result", in the job's results transaction.
+/// With `lose_the_job`, the job is re-queued inside that transaction before the end is
+/// recorded, standing in for a sweep that took the job over while the results were written.
+struct RenamesTheAccount {
+    lose_the_job: bool,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for RenamesTheAccount {
+    async fn run(&self, ctx: &JobContext) -> Result<serde_json::Value, JobError> {
+        let Some(txn) = queue::results_transaction(&ctx.quire.db, &ctx.job).await? else {
+            return Err(JobError::LeaseLost);
+        };
+        let mut renamed: account::ActiveModel = account::Entity::find_by_id(ctx.job.account_id)
+            .one(&txn)
+            .await
+            .map_err(Error::from)?
+            .expect("the account")
+            .into();
+        renamed.name = Set("Renamed by the job".to_owned());
+        renamed.update(&txn).await.map_err(Error::from)?;
+        if self.lose_the_job {
+            let mut requeued: job::ActiveModel = ctx.job.clone().into();
+            requeued.status = Set(JobStatus::Queued);
+            requeued.worker_id = Set(None);
+            requeued.update(&txn).await.map_err(Error::from)?;
+        }
+        ctx.succeed_with(txn, serde_json::json!({"renamed": true}))
+            .await
+    }
+}
+
+async fn account_name(quire: &Quire, account_id: i64) -> String {
+    account::Entity::find_by_id(account_id)
+        .one(&quire.db)
+        .await
+        .expect("query")
+        .expect("the account")
+        .name
+}
+
+async fn a_jobs_results_and_its_end_are_one_commit(backend: Backend) {
+    let (quire, _db) = open(backend).await;
+    let tenant = tenant(&quire, "ada@example.com", 100).await;
+    let named = account_name(&quire, tenant.account.id).await;
+    let handlers = |lose_the_job| {
+        Handlers::default().with("rename", Arc::new(RenamesTheAccount { lose_the_job }))
+    };
+
+    // The end cannot be recorded: the results written beside it are not kept either, so a
+    // later attempt cannot write them a second time.
+    let lost = queue::enqueue(&quire, &tenant, job_of("rename", 10), 3)
+        .await
+        .expect("enqueue");
+    worker::run_one(&quire, &handlers(true), claim(&quire, "w1").await).await;
+    assert_eq!(account_name(&quire, tenant.account.id).await, named);
+    let untouched = queue::get(&quire.db, &tenant, lost.id).await.expect("get");
+    assert_eq!(untouched.status, JobStatus::Running);
+    assert_eq!(untouched.result, None);
+    assert_eq!(balance(&quire, tenant.account.id).await, 90);
+
+    // Recorded: the results, the charge and the job's end land together, once.
+    let kept = queue::enqueue(&quire, &tenant, job_of("rename", 10), 3)
+        .await
+        .expect("enqueue");
+    let running = claim(&quire, "w2").await;
+    assert_eq!(running.id, kept.id);
+    worker::run_one(&quire, &handlers(false), running).await;
+    assert_eq!(
+        account_name(&quire, tenant.account.id).await,
+        "Renamed by the job"
+    );
+    let done = queue::get(&quire.db, &tenant, kept.id).await.expect("get");
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(done.result.as_deref(), Some(r#"{"renamed":true}"#));
+    assert_eq!(done.charged_credits, 0);
+    assert_eq!(balance(&quire, tenant.account.id).await, 90);
+    assert_ledger_matches(&quire, tenant.account.id).await;
 }
 
 async fn a_worker_runs_a_job_end_to_end_with_progress_and_usage(backend: Backend) {

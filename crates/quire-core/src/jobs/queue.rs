@@ -16,8 +16,9 @@ use crate::{
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult, QueryFilter, Set, Statement, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
+    sea_query::Expr,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -259,7 +260,7 @@ async fn current_attempt(
 pub async fn results_transaction(
     db: &Db,
     job: &job::Model,
-) -> Result<Option<sea_orm::DatabaseTransaction>, Error> {
+) -> Result<Option<DatabaseTransaction>, Error> {
     let txn = begin_write(db).await?;
     crate::tenancy::lock_account(&txn, job.account_id).await?;
     if current_attempt(&txn, job).await?.is_none() {
@@ -277,7 +278,19 @@ pub async fn succeed(
     result: &serde_json::Value,
     actual_credits: i64,
 ) -> Result<Option<job::Model>, Error> {
-    let txn = begin_write(db).await?;
+    succeed_with_results(begin_write(db).await?, job, result, actual_credits).await
+}
+
+/// Ends the attempt as [`succeed`] does, inside `txn` — the handler's transaction from
+/// [`results_transaction`] — and commits: the handler's results and the job's end are one
+/// commit, so a worker stopped between the two cannot leave results for a retry to write
+/// again. A worker that lost its lease changes nothing (`txn` is rolled back).
+pub async fn succeed_with_results(
+    txn: DatabaseTransaction,
+    job: &job::Model,
+    result: &serde_json::Value,
+    actual_credits: i64,
+) -> Result<Option<job::Model>, Error> {
     let Some(current) = current_attempt(&txn, job).await? else {
         txn.rollback().await?;
         return Ok(None);

@@ -9,13 +9,13 @@ use crate::{
     entities::{ai_usage_log, job},
 };
 use chrono::Duration;
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseTransaction, EntityTrait};
 use serde::de::DeserializeOwned;
 use std::{
     collections::HashMap,
     sync::{
         Arc,
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicBool, AtomicI64, Ordering},
     },
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -66,6 +66,8 @@ pub struct JobContext {
     pub job: job::Model,
     lease: Duration,
     charged: AtomicI64,
+    /// The handler ended the job itself, with its results ([`JobContext::succeed_with`]).
+    ended: AtomicBool,
 }
 
 impl JobContext {
@@ -187,6 +189,21 @@ impl JobContext {
     pub fn charged(&self) -> i64 {
         self.charged.load(Ordering::SeqCst)
     }
+
+    /// Ends the job with `result` in `results` (the handler's transaction from
+    /// [`queue::results_transaction`]), committing the results, the charge and the job's end
+    /// together. `Err(LeaseLost)`, with nothing written, when another worker took the job.
+    pub async fn succeed_with(
+        &self,
+        results: DatabaseTransaction,
+        result: serde_json::Value,
+    ) -> Result<serde_json::Value, JobError> {
+        queue::succeed_with_results(results, &self.job, &result, self.charged())
+            .await?
+            .ok_or(JobError::LeaseLost)?;
+        self.ended.store(true, Ordering::SeqCst);
+        Ok(result)
+    }
 }
 
 /// Starts `count` workers and the sweeper; they stop when `shutdown` turns true.
@@ -255,6 +272,7 @@ pub async fn run_one(quire: &Arc<Quire>, handlers: &Handlers, job: job::Model) {
         job: job.clone(),
         lease: lease(quire),
         charged: AtomicI64::new(0),
+        ended: AtomicBool::new(false),
     });
     let outcome = match handlers.0.get(&job.kind) {
         None => Err(JobError::Fatal(format!(
@@ -281,6 +299,7 @@ pub async fn run_one(quire: &Arc<Quire>, handlers: &Handlers, job: job::Model) {
         }
     };
     let written = match outcome {
+        Ok(_) if ctx.ended.load(Ordering::SeqCst) => Ok(()),
         Ok(result) => queue::succeed(&quire.db, &job, &result, ctx.charged())
             .await
             .map(|_| ()),

@@ -229,13 +229,13 @@ impl JobHandler for GenerateIdeasJob {
                 idea_ids.push(created.id);
             }
         }
-        txn.commit().await.map_err(Error::from)?;
-        Ok(json!({
+        let result = json!({
             "clusters": clusters.len(),
             "ideas": idea_ids.len(),
             "idea_ids": idea_ids,
             "offline_draft": ctx.quire.ai.is_offline(),
-        }))
+        });
+        ctx.succeed_with(txn, result).await
     }
 }
 

@@ -224,13 +224,13 @@ impl JobHandler for RegenerateSectionJob {
             &note,
         )
         .await?;
-        txn.commit().await.map_err(Error::from)?;
-        Ok(json!({
+        let result = json!({
             "content_id": saved.id,
             "version": saved.version,
             "section_id": section.id,
             "word_count": saved.word_count,
             "offline_draft": ctx.quire.ai.is_offline(),
-        }))
+        });
+        ctx.succeed_with(txn, result).await
     }
 }

@@ -10,8 +10,9 @@ use crate::common::{Backend, body};
 use quire_core::{
     ai::offline::OFFLINE_LABEL,
     entities::{
-        account, ai_usage_log, cluster, content_idea, credit_transaction, enums::CreditKind, job,
-        keyword,
+        account, ai_usage_log, cluster, content_idea, credit_transaction,
+        enums::{CreditKind, KeywordStatus},
+        job, keyword, sector,
     },
 };
 use quire_testkit::fake_openai::{Reply, Script, user_message};
@@ -31,6 +32,7 @@ quire_testkit::on_both_backends!(
     a_failing_model_returns_every_credit_and_stores_nothing,
     other_tenants_keywords_and_clusters_are_refused,
     clustered_keywords_stay_put_unless_reclustered,
+    keywords_changed_while_the_job_runs_are_left_alone,
     the_offline_provider_runs_the_planner_without_a_key,
 );
 
@@ -98,6 +100,17 @@ async fn planner(backend: Backend, script: Option<Script>) -> Planner {
 }
 
 impl AiApp {
+    /// POSTs an auto-cluster request without waiting for its job.
+    async fn queue_cluster(&self, ids: &[i64], method: &str) -> reqwest::Response {
+        self.app
+            .post(
+                "/api/v1/planner/keywords/auto_cluster/",
+                &json!({"keyword_ids": ids, "sector_id": self.sector, "method": method}),
+                Some(&self.token),
+            )
+            .await
+    }
+
     async fn cluster(&self, ids: &[i64], method: &str) -> Value {
         self.run(
             "/api/v1/planner/keywords/auto_cluster/",
@@ -481,14 +494,7 @@ async fn a_short_balance_is_402_and_nothing_is_queued_or_charged(backend: Backen
     poor.credits = Set(3);
     poor.update(planner.app.db()).await.expect("update");
 
-    let response = planner
-        .app
-        .post(
-            "/api/v1/planner/keywords/auto_cluster/",
-            &json!({"keyword_ids": ids, "sector_id": planner.sector, "method": "ai"}),
-            Some(&planner.token),
-        )
-        .await;
+    let response = planner.queue_cluster(&ids, "ai").await;
     assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED);
     let refusal = body(response).await;
     assert_eq!(refusal["detail"], "Insufficient credits");
@@ -651,6 +657,118 @@ async fn clustered_keywords_stay_put_unless_reclustered(backend: Backend) {
         "emptied clusters are gone"
     );
     assert_partition(&planner, &ids).await;
+}
+
+async fn keywords_changed_while_the_job_runs_are_left_alone(backend: Backend) {
+    let slow_model = Script {
+        ok_delay: std::time::Duration::from_secs(2),
+        ..first_word_model()
+    };
+    let planner = planner(backend, Some(slow_model)).await;
+    let ids = planner.keywords(SHOES_AND_BREAD).await;
+    let queued = planner.queue_cluster(&ids, "ai").await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let job_path = format!("/api/v1/jobs/{}/", body(queued).await["id"]);
+    // Once the job has read its keywords it waits on the model: change three of them then.
+    let mut grouping = false;
+    for _ in 0..250 {
+        let seen = body(planner.app.get(&job_path, Some(&planner.token)).await).await;
+        if seen["progress"].as_i64().is_some_and(|p| p >= 5) {
+            grouping = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(grouping, "the job started");
+    let site_id = sector::Entity::find_by_id(planner.sector)
+        .one(planner.app.db())
+        .await
+        .expect("query")
+        .expect("sector")
+        .site_id;
+    let elsewhere = body(
+        planner
+            .app
+            .post(
+                "/api/v1/auth/sectors/",
+                &json!({"site_id": site_id, "name": "Baking"}),
+                Some(&planner.token),
+            )
+            .await,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("sector");
+    let by_hand = body(
+        planner
+            .app
+            .post(
+                "/api/v1/planner/clusters/",
+                &json!({"sector_id": planner.sector, "name": "By hand"}),
+                Some(&planner.token),
+            )
+            .await,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("cluster");
+    let change = |id: i64, edit: fn(&mut keyword::ActiveModel, i64, i64)| {
+        let db = planner.app.db().clone();
+        async move {
+            let mut row: keyword::ActiveModel = keyword::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("keyword")
+                .into();
+            edit(&mut row, elsewhere, by_hand);
+            row.update(&db).await.expect("changed");
+        }
+    };
+    change(ids[0], |row, _, _| {
+        row.status = Set(KeywordStatus::Archived)
+    })
+    .await;
+    change(ids[3], |row, sector, _| row.sector_id = Set(sector)).await;
+    change(ids[4], |row, _, cluster| {
+        row.cluster_id = Set(Some(cluster))
+    })
+    .await;
+
+    let ended = body(
+        planner
+            .app
+            .get(&format!("{job_path}?wait=30"), Some(&planner.token))
+            .await,
+    )
+    .await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    assert_eq!(ended["result"]["keywords"], 3, "{ended}");
+    let clusters_of: BTreeMap<i64, Option<i64>> = keyword::Entity::find()
+        .filter(keyword::Column::Id.is_in(ids.iter().copied()))
+        .all(planner.app.db())
+        .await
+        .expect("keywords")
+        .into_iter()
+        .map(|k| (k.id, k.cluster_id))
+        .collect();
+    assert_eq!(clusters_of[&ids[0]], None, "archived meanwhile");
+    assert_eq!(
+        clusters_of[&ids[3]], None,
+        "moved to another sector meanwhile"
+    );
+    assert_eq!(
+        clusters_of[&ids[4]],
+        Some(by_hand),
+        "clustered by hand meanwhile"
+    );
+    for id in [ids[1], ids[2], ids[5]] {
+        let cluster = clusters_of[&id];
+        assert!(
+            cluster.is_some_and(|c| c != by_hand),
+            "{id} clustered by the job"
+        );
+    }
 }
 
 async fn the_offline_provider_runs_the_planner_without_a_key(backend: Backend) {

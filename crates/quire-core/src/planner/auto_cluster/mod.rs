@@ -308,10 +308,11 @@ impl JobHandler for AutoClusterJob {
             }
         };
         ctx.progress(95, "Saving clusters").await?;
-        let saved = store::save(db, &ctx.job, &sector, groups, input.recluster)
-            .await?
-            .ok_or(JobError::LeaseLost)?;
-        Ok(json!({
+        let Some(txn) = queue::results_transaction(db, &ctx.job).await? else {
+            return Err(JobError::LeaseLost);
+        };
+        let saved = store::save(&txn, &ctx.job, &sector, groups, input.recluster).await?;
+        let result = json!({
             "method": input.method,
             "keywords": saved.keywords,
             "clusters": saved.cluster_ids.len(),
@@ -319,7 +320,8 @@ impl JobHandler for AutoClusterJob {
             "removed_empty_clusters": saved.removed,
             "placed_locally": placed_locally,
             "offline_draft": input.method != Method::Local && ctx.quire.ai.is_offline(),
-        }))
+        });
+        ctx.succeed_with(txn, result).await
     }
 }
 

@@ -249,10 +249,9 @@ impl JobHandler for GenerateArticleJob {
         row.status = Set(TaskStatus::Draft);
         row.updated_at = Set(chrono::Utc::now());
         row.update(&txn).await.map_err(Error::from)?;
-        txn.commit().await.map_err(Error::from)?;
         let target = brief.words;
         let deviation = (article.words as f64 - target as f64) / target as f64 * 100.0;
-        Ok(json!({
+        let result = json!({
             "content_id": content.id,
             "version": content.version,
             "word_count": article.words,
@@ -260,6 +259,7 @@ impl JobHandler for GenerateArticleJob {
             "deviation_percent": (deviation * 10.0).round() / 10.0,
             "sections": article.sections,
             "offline_draft": ctx.quire.ai.is_offline(),
-        }))
+        });
+        ctx.succeed_with(txn, result).await
     }
 }
