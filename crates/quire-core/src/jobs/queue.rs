@@ -104,7 +104,7 @@ pub async fn enqueue(
 /// holds of those before it (the ceiling is exact under concurrency), then reads the ceiling
 /// as it is now and the day's use. Only accounts under a ceiling pay for the lock.
 async fn check_ceiling(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     account_id: i64,
     platform_ceiling: Option<i64>,
     required: i64,
@@ -337,7 +337,7 @@ pub async fn fail(
 }
 
 async fn end_attempt(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     current: job::Model,
     error: &str,
     retryable: bool,
